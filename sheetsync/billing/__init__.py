@@ -1,0 +1,80 @@
+"""The billing port: what sheetsync needs from Stripe.
+
+Adapter: `sheetsync.billing.stripe_billing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Protocol
+
+from sheetsync.model import Draft
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """The few fields of a Stripe invoice that sheetsync keeps (not the whole object)."""
+
+    id: str
+    status: str
+    currency: str
+    total: int
+    amount_paid: int = 0
+    amount_remaining: int = 0
+    number: str = ""
+    hosted_url: str = ""
+    pdf_url: str = ""
+    due_date: int | None = None
+    paid_at: int | None = None
+    attempted: bool = False
+    sync_id: str = ""
+
+
+@dataclass(frozen=True)
+class BillRequest:
+    """Everything needed to bill one row."""
+
+    sync_id: str
+    draft: Draft
+    due_at: int
+    recover: bool = False
+
+
+class Billing(Protocol):
+    """Stripe, as far as sheetsync uses it."""
+
+    @property
+    def requests(self) -> int:
+        """How many API requests this object has made."""
+        ...
+
+    def open_invoices(self) -> dict[str, InvoiceState]:
+        """Every open invoice, by ID, listed 100 per request.
+
+        :raises BillingError: when Stripe cannot be reached or refuses.
+        """
+        ...
+
+    def invoices(self, invoice_ids: Collection[str]) -> dict[str, InvoiceState]:
+        """The invoices with these IDs, one request each; unknown IDs are left out.
+
+        :raises BillingError: when Stripe cannot be reached or refuses.
+        """
+        ...
+
+    def bill(self, request: BillRequest) -> InvoiceState:
+        """Create (or, when recovering, find and finish) the finalized invoice of a row.
+
+        :raises RowError: when Stripe refuses the row's data.
+        :raises BillingError: when Stripe cannot be reached or refuses otherwise.
+        """
+        ...
+
+    def void(self, invoice_id: str) -> InvoiceState:
+        """Void an open invoice.
+
+        :raises RowError: when the invoice cannot be voided in its state.
+        :raises BillingError: when Stripe cannot be reached.
+        """
+        ...

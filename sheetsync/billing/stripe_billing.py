@@ -1,0 +1,265 @@
+"""Stripe adapter: the Billing port over the real stripe-python client.
+
+The only module that imports stripe (besides the sandbox). Every creating or
+state-changing call carries an idempotency key made of the spreadsheet, the
+row's Sync ID and the step, so a repeated cycle replays instead of creating.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Collection, Iterator
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import stripe
+
+from sheetsync import money
+from sheetsync.billing import BillRequest, InvoiceState
+from sheetsync.errors import BillingError, RowError
+from sheetsync.model import Draft, Line
+
+log = logging.getLogger(__name__)
+
+STRIPE_API = "https://api.stripe.com"
+PAGE = 100
+T = TypeVar("T")
+
+
+class StripeBilling:
+    """Invoices in one Stripe account, for one spreadsheet."""
+
+    def __init__(
+        self,
+        api_key: str,
+        spreadsheet_key: str,
+        *,
+        api_base: str = STRIPE_API,
+        send_invoices: bool = False,
+        prices_include_tax: bool = False,
+    ) -> None:
+        self._client = stripe.StripeClient(
+            api_key, base_addresses={"api": api_base}, max_network_retries=2
+        )
+        self._sheet = spreadsheet_key
+        self._send = send_invoices
+        self._inclusive = prices_include_tax
+        self._customers: dict[str, str] = {}
+        self._tax_rates: dict[tuple[Decimal, bool], str] | None = None
+        self._requests = 0
+
+    @property
+    def requests(self) -> int:
+        """API requests made so far."""
+        return self._requests
+
+    def open_invoices(self) -> dict[str, InvoiceState]:
+        """Every open send_invoice invoice, 100 per request."""
+        params = {"status": "open", "collection_method": "send_invoice"}
+        return {inv.id: state(inv) for inv in self._list(self._client.v1.invoices.list, params)}
+
+    def invoices(self, invoice_ids: Collection[str]) -> dict[str, InvoiceState]:
+        """Retrieve each invoice; IDs Stripe does not know are left out."""
+        found: dict[str, InvoiceState] = {}
+        for invoice_id in invoice_ids:
+            try:
+                found[invoice_id] = state(self._call(self._client.v1.invoices.retrieve, invoice_id))
+            except RowError:
+                log.warning("invoice %s is not in this Stripe account", invoice_id)
+        return found
+
+    def bill(self, request: BillRequest) -> InvoiceState:
+        """Customer, invoice, items, finalize (and send) — each step idempotent."""
+        draft = request.draft
+        customer = self._customer(draft.customer_email, draft.customer_name, request.sync_id)
+        invoice = self._existing(customer, request.sync_id) if request.recover else None
+        if invoice is None:
+            invoice = self._create_invoice(customer, request)
+        if invoice.status == "draft":
+            self._add_missing_items(invoice, customer, request)
+            invoice = self._call(
+                self._client.v1.invoices.finalize_invoice,
+                invoice.id,
+                {"auto_advance": False},
+                options=self._key(request.sync_id, "finalize"),
+            )
+            if self._send:
+                invoice = self._call(
+                    self._client.v1.invoices.send_invoice,
+                    invoice.id,
+                    options=self._key(request.sync_id, "send"),
+                )
+        return state(invoice)
+
+    def void(self, invoice_id: str) -> InvoiceState:
+        """Void an open invoice (idempotent per invoice)."""
+        options = {"idempotency_key": f"sheetsync:{self._sheet}:{invoice_id}:void"}
+        return state(self._call(self._client.v1.invoices.void_invoice, invoice_id, options=options))
+
+    def _customer(self, email: str, name: str, sync_id: str) -> str:
+        folded = email.casefold()
+        if folded in self._customers:
+            return self._customers[folded]
+        for candidate in dict.fromkeys((email, email.lower())):
+            page = self._call(self._client.v1.customers.list, {"email": candidate, "limit": 1})
+            if page.data:
+                self._customers[folded] = page.data[0].id
+                return page.data[0].id
+        params: dict[str, Any] = {"email": email, "metadata": {"sheetsync_id": sync_id}}
+        if name:
+            params["name"] = name
+        digest = hashlib.sha256(f"{folded}\n{name}".encode()).hexdigest()[:24]
+        options = {"idempotency_key": f"sheetsync:{self._sheet}:customer:{digest}"}
+        customer = self._call(self._client.v1.customers.create, params, options=options)
+        self._customers[folded] = customer.id
+        return str(customer.id)
+
+    def _existing(self, customer: str, sync_id: str) -> stripe.Invoice | None:
+        """The row's invoice, found by metadata among the customer's invoices (no search)."""
+        params = {"customer": customer}
+        for invoice in self._list(self._client.v1.invoices.list, params):
+            if (invoice.metadata or {}).get("sheetsync_id") == sync_id:
+                found: stripe.Invoice = invoice
+                return found
+        return None
+
+    def _create_invoice(self, customer: str, request: BillRequest) -> stripe.Invoice:
+        draft = request.draft
+        params: dict[str, Any] = {
+            "customer": customer,
+            "collection_method": "send_invoice",
+            "due_date": request.due_at,
+            "auto_advance": False,
+            "currency": draft.currency.lower(),
+            "pending_invoice_items_behavior": "exclude",
+            "metadata": {"sheetsync_id": request.sync_id, "sheetsync_spreadsheet": self._sheet},
+        }
+        if draft.memo:
+            params["description"] = draft.memo
+        if draft.invoice_number:
+            params["number"] = draft.invoice_number
+        return self._call(
+            self._client.v1.invoices.create, params, options=self._key(request.sync_id, "invoice")
+        )
+
+    def _add_missing_items(self, invoice: stripe.Invoice, customer: str, req: BillRequest) -> None:
+        present = (
+            {
+                (item.metadata or {}).get("sheetsync_line")
+                for item in self._list(self._client.v1.invoice_items.list, {"invoice": invoice.id})
+            }
+            if req.recover
+            else set()
+        )
+        for index, line in enumerate(req.draft.lines):
+            if str(index) in present:
+                continue
+            params = self._item_params(invoice.id, customer, req.draft, line)
+            params["metadata"] = {"sheetsync_id": req.sync_id, "sheetsync_line": str(index)}
+            self._call(
+                self._client.v1.invoice_items.create,
+                params,
+                options=self._key(req.sync_id, f"item-{index}"),
+            )
+
+    def _item_params(self, invoice: str, customer: str, draft: Draft, line: Line) -> dict[str, Any]:
+        unit = money.minor_decimal(line.unit_price, draft.currency)
+        params: dict[str, Any] = {
+            "customer": customer,
+            "invoice": invoice,
+            "currency": draft.currency.lower(),
+            "description": line.description,
+            "unit_amount_decimal": plain(unit),
+        }
+        if line.quantity == line.quantity.to_integral_value():
+            params["quantity"] = int(line.quantity)
+        else:
+            params["quantity_decimal"] = plain(line.quantity)
+        if line.tax_rate is not None:
+            params["tax_rates"] = [self._tax_rate(line.tax_rate)]
+        return params
+
+    def _tax_rate(self, percent: Decimal) -> str:
+        """A Tax Rate for this percentage, reused across runs (found by metadata)."""
+        if self._tax_rates is None:
+            self._tax_rates = {}
+            for rate in self._list(self._client.v1.tax_rates.list, {"active": True}):
+                tagged = (rate.metadata or {}).get("sheetsync_percentage")
+                if tagged is not None:
+                    self._tax_rates[(Decimal(tagged), bool(rate.inclusive))] = rate.id
+        key = (percent.normalize(), self._inclusive)
+        if key not in self._tax_rates:
+            text = format(key[0], "f")
+            params = {
+                "display_name": "Tax",
+                "percentage": plain(key[0]),
+                "inclusive": self._inclusive,
+                "metadata": {"sheetsync_percentage": text},
+            }
+            kind = "inclusive" if self._inclusive else "exclusive"
+            options = {"idempotency_key": f"sheetsync:tax-rate:{text}:{kind}"}
+            self._tax_rates[key] = self._call(
+                self._client.v1.tax_rates.create, params, options=options
+            ).id
+        return self._tax_rates[key]
+
+    def _key(self, sync_id: str, step: str) -> dict[str, str]:
+        return {"idempotency_key": f"sheetsync:{self._sheet}:{sync_id}:{step}"}
+
+    def _list(self, method: Callable[..., Any], params: dict[str, Any]) -> Iterator[Any]:
+        after: str | None = None
+        while True:
+            page_params = {**params, "limit": PAGE}
+            if after:
+                page_params["starting_after"] = after
+            page = self._call(method, page_params)
+            yield from page.data
+            if not page.has_more or not page.data:
+                return
+            after = page.data[-1].id
+
+    def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self._requests += 1
+        try:
+            return method(*args, **kwargs)
+        except stripe.InvalidRequestError as exc:
+            raise RowError(
+                f"Stripe refused it: {exc.user_message or exc.code or 'bad request'}"
+            ) from None
+        except (stripe.AuthenticationError, stripe.PermissionError):
+            raise BillingError(
+                "Stripe refused the API key: check SHEETSYNC_STRIPE_API_KEY (and, for a "
+                "restricted key, its permissions)"
+            ) from None
+        except (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError) as exc:
+            raise BillingError(
+                f"Stripe is unavailable: {type(exc).__name__}", retryable=True
+            ) from None
+        except stripe.StripeError as exc:
+            raise BillingError(f"Stripe refused a request: {type(exc).__name__}") from None
+
+
+def state(invoice: Any) -> InvoiceState:
+    """Keep only the fields sheetsync needs from a Stripe invoice."""
+    transitions = invoice.get("status_transitions") or {}
+    return InvoiceState(
+        id=invoice.id,
+        status=invoice.status,
+        currency=str(invoice.currency).upper(),
+        total=int(invoice.total),
+        amount_paid=int(invoice.get("amount_paid") or 0),
+        amount_remaining=int(invoice.get("amount_remaining") or 0),
+        number=invoice.get("number") or "",
+        hosted_url=invoice.get("hosted_invoice_url") or "",
+        pdf_url=invoice.get("invoice_pdf") or "",
+        due_date=invoice.get("due_date"),
+        paid_at=transitions.get("paid_at"),
+        attempted=bool(invoice.get("attempted")),
+        sync_id=(invoice.get("metadata") or {}).get("sheetsync_id", ""),
+    )
+
+
+def plain(value: Decimal) -> Decimal:
+    """The same Decimal without an exponent, so it is sent as 123450, not 1.2345E+5."""
+    return Decimal(format(value, "f"))

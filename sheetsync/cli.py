@@ -1,0 +1,76 @@
+"""The command line: a thin twin of `sheetsync.app`. Only this module prints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sheetsync.app import run_once
+from sheetsync.config import load_settings
+from sheetsync.engine import CycleReport
+from sheetsync.errors import SheetsyncError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with help text on every command."""
+    parser = argparse.ArgumentParser(
+        prog="sheetsync", description="Bill the rows of a Google Sheet through Stripe."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run one cycle: bill drafts, bring statuses up to date")
+    run.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    daemon = commands.add_parser("daemon", help="run a cycle every poll interval until stopped")
+    for sub in (run, daemon):
+        sub.add_argument(
+            "--config",
+            type=Path,
+            default=os.environ.get("SHEETSYNC_CONFIG"),
+            help="a TOML settings file (also SHEETSYNC_CONFIG); the environment wins",
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `sheetsync` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(args.config)
+        if args.command == "daemon":
+            from sheetsync.daemon import run_daemon
+
+            run_daemon(settings)
+            return 0
+        report = run_once(settings, dry_run=args.dry_run)
+    except SheetsyncError as exc:
+        print(f"sheetsync: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report.as_json()) if args.json else summary(report, args.dry_run))
+    return 0
+
+
+def summary(report: CycleReport, dry_run: bool = False) -> str:
+    """A few lines for people."""
+    head = "Plan (dry run, nothing changed):" if dry_run else "Done:"
+    lines = [head] + [f"  {line}" for line in report.actions] if report.actions else []
+    lines.append(
+        f"{report.rows} rows: {report.created} billed, {report.updated} updated, "
+        f"{report.errors} with errors ({report.sheet_requests} sheet and "
+        f"{report.stripe_requests} Stripe requests, {report.duration_s:.1f}s)"
+    )
+    lines += [f"warning: {note}" for note in report.orphans]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

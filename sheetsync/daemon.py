@@ -1,0 +1,48 @@
+"""The daemon: one cycle every poll interval (APScheduler 3), until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from sheetsync.app import run_once
+from sheetsync.config import Settings
+from sheetsync.errors import SheetsyncError
+
+log = logging.getLogger(__name__)
+
+
+def cycle_job(settings: Settings) -> None:
+    """Run one cycle; a failure is logged and the next cycle tries again."""
+    try:
+        report = run_once(settings)
+    except SheetsyncError as exc:
+        log.error("cycle stopped: %s", exc)
+        return
+    log.info(
+        "cycle: %d rows, %d billed, %d updated, %d errors",
+        report.rows,
+        report.created,
+        report.updated,
+        report.errors,
+    )
+
+
+def run_daemon(settings: Settings) -> None:
+    """Block, running a cycle now and every `poll_interval` seconds; Ctrl-C stops."""
+    scheduler = BlockingScheduler()
+    scheduler.add_job(
+        cycle_job,
+        "interval",
+        args=[settings],
+        seconds=settings.poll_interval,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopped")

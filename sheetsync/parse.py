@@ -1,0 +1,227 @@
+"""Cells to typed rows: header matching and draft validation.
+
+Pure: the caller passes `today` and the defaults. Every problem with a row
+becomes a sentence a person can act on; nothing here raises for bad cells.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sheetsync import money
+from sheetsync.errors import SheetError
+from sheetsync.model import (
+    HEADERS,
+    OWNED_COLUMNS,
+    REQUIRED_COLUMNS,
+    Cell,
+    Column,
+    Draft,
+    Line,
+    Mode,
+    Row,
+    Table,
+    header_key,
+)
+
+SERIAL_EPOCH = date(1899, 12, 30)
+_EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]{2,}$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What empty cells mean, from the configuration."""
+
+    currency: str = "USD"
+    mode: Mode = Mode.INVOICE
+    payment_terms_days: int = 30
+
+
+def read_table(grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None = None) -> Table:
+    """Match the header row and key every data row's cells by column.
+
+    :raises SheetError: when the header lacks a column no row can do without.
+    """
+    header = [str(c).strip() if c is not None else "" for c in (grid[0] if grid else [])]
+    wanted = {header_key((renames or {}).get(col.value, HEADERS[col])): col for col in Column}
+    columns: dict[Column, int] = {}
+    for index, text in enumerate(header):
+        col = wanted.get(header_key(text))
+        if col is not None and col not in columns:
+            columns[col] = index
+    absent = [HEADERS[c] for c in REQUIRED_COLUMNS if c not in columns]
+    if absent:
+        found = ", ".join(h for h in header if h) or "nothing"
+        raise SheetError(
+            f"the header row has no {' or '.join(absent)} column (found: {found}); "
+            "run `sheetsync init` or add the column"
+        )
+    rows = [
+        Row(number=i + 2, cells={col: _cell(line, idx) for col, idx in columns.items()})
+        for i, line in enumerate(grid[1:])
+        if any(c not in (None, "") for c in line)
+    ]
+    missing = tuple(c for c in OWNED_COLUMNS if c not in columns)
+    return Table(header=header, columns=columns, rows=rows, missing=missing)
+
+
+def _cell(line: Sequence[Cell], index: int) -> Cell:
+    return line[index] if index < len(line) else None
+
+
+def parse_draft(row: Row, defaults: Defaults, today: date) -> Draft | list[str]:
+    """Validate a `draft` row: a Draft to bill, or the reasons it cannot be billed."""
+    errors: list[str] = []
+    email = row.text(Column.CUSTOMER_EMAIL)
+    if not email:
+        errors.append("Customer Email is empty")
+    elif not _EMAIL.match(email) or len(email) > 512:
+        errors.append(f'Customer Email "{email}" is not an email address')
+    currency = (row.text(Column.CURRENCY) or defaults.currency).upper()
+    if not money.is_supported(currency):
+        errors.append(f'Currency "{currency}" is not one Stripe accepts; use an ISO code like USD')
+        currency = ""
+    line = _line(row, currency, errors)
+    due = _due_date(row, defaults, today, errors)
+    mode = _mode(row, defaults, errors)
+    if errors or line is None or due is None or mode is None:
+        return errors
+    return Draft(
+        customer_email=email,
+        customer_name=row.text(Column.CUSTOMER_NAME),
+        currency=currency,
+        lines=(line,),
+        due_date=due,
+        mode=mode,
+        invoice_number=_invoice_number(row.cells.get(Column.INVOICE_NUMBER)),
+        memo=row.text(Column.MEMO),
+    )
+
+
+def _line(row: Row, currency: str, errors: list[str]) -> Line | None:
+    description = row.text(Column.DESCRIPTION)
+    if not description:
+        errors.append("Description is empty")
+    quantity = _quantity(row.cells.get(Column.QUANTITY), errors)
+    price = _unit_price(row.cells.get(Column.UNIT_PRICE), currency, errors)
+    tax = tax_rate(row.cells.get(Column.TAX_RATE), errors)
+    if not description or quantity is None or price is None or tax is False:
+        return None
+    return Line(description, quantity, price, tax if isinstance(tax, Decimal) else None)
+
+
+def _quantity(value: Cell, errors: list[str]) -> Decimal | None:
+    if value in (None, ""):
+        return Decimal(1)
+    try:
+        quantity = money.parse_amount(value)
+    except ValueError:
+        errors.append(f'Quantity "{value}" is not a number')
+        return None
+    if quantity <= 0:
+        errors.append(f"Quantity must be more than 0 (got {quantity})")
+        return None
+    if quantity.as_tuple().exponent < -12:  # type: ignore[operator]
+        errors.append("Quantity has more than 12 decimals")
+        return None
+    return quantity
+
+
+def _unit_price(value: Cell, currency: str, errors: list[str]) -> Decimal | None:
+    if value in (None, ""):
+        errors.append("Unit Price is empty")
+        return None
+    try:
+        price = money.parse_amount(value)
+    except ValueError:
+        errors.append(f'Unit Price "{value}" is not a number')
+        return None
+    if price <= 0:
+        errors.append(f"Unit Price must be more than 0 (got {price})")
+        return None
+    if currency:
+        try:
+            money.to_minor(price, currency)
+        except ValueError as exc:
+            errors.append(f"Unit Price {price}: {exc}")
+            return None
+    return price
+
+
+def tax_rate(value: Cell, errors: list[str]) -> Decimal | None | bool:
+    """A Tax Rate cell as percent; None when empty, False (and an error) when bad."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    as_text = isinstance(value, str)
+    try:
+        rate = Decimal(text.removesuffix("%").strip())
+    except InvalidOperation:
+        errors.append(f'Tax Rate "{value}" is not a percentage')
+        return False
+    if not rate.is_finite() or rate < 0 or rate > 100:
+        errors.append(f"Tax Rate must be between 0 and 100 percent (got {value})")
+        return False
+    if not as_text and 0 < rate < 1:
+        # A cell formatted as a percentage reads back as a fraction (8% → 0.08).
+        errors.append(
+            f"Tax Rate {value} is ambiguous: type the percent as a number (8 for 8%) "
+            "or as text with a % sign (0.5%)"
+        )
+        return False
+    return rate.normalize() if rate else Decimal(0)
+
+
+def _due_date(row: Row, defaults: Defaults, today: date, errors: list[str]) -> date | None:
+    value = row.cells.get(Column.DUE_DATE)
+    if value in (None, ""):
+        return today + timedelta(days=defaults.payment_terms_days)
+    due = parse_date(value)
+    if due is None:
+        errors.append(f'Due Date "{value}" is not a date; use YYYY-MM-DD')
+    elif due < today:
+        errors.append(
+            f"Due Date {due.isoformat()} is in the past; set a later date or leave it empty "
+            f"for {defaults.payment_terms_days} days"
+        )
+        return None
+    return due
+
+
+def parse_date(value: Cell) -> date | None:
+    """A date from a serial number (days since 1899-12-30) or an ISO string."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | Decimal):
+        if not 0 < value < 2958466:  # 9999-12-31
+            return None
+        return SERIAL_EPOCH + timedelta(days=int(value))
+    match = _ISO_DATE.match(value.strip()[:10]) if len(value.strip()) in (8, 9, 10) else None
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _mode(row: Row, defaults: Defaults, errors: list[str]) -> Mode | None:
+    text = re.sub(r"[\s-]+", "_", row.text(Column.MODE).casefold())
+    if not text:
+        return defaults.mode
+    try:
+        return Mode(text)
+    except ValueError:
+        errors.append(f'Mode "{row.text(Column.MODE)}" is unknown; use invoice or payment_link')
+        return None
+
+
+def _invoice_number(value: Cell) -> str:
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(int(value))
+    return "" if value is None else str(value).strip()

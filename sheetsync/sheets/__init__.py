@@ -1,0 +1,63 @@
+"""The spreadsheet port: everything sheetsync needs from a spreadsheet.
+
+Adapters: `sheetsync.sheets.google` (Google Sheets through gspread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sheetsync.model import Cell
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One cell to write: 1-based row number, 0-based column index, value."""
+
+    row: int
+    column: int
+    value: Cell
+
+
+class Spreadsheet(Protocol):
+    """The invoices worksheet of one spreadsheet."""
+
+    @property
+    def key(self) -> str:
+        """A stable identity of the spreadsheet, used in idempotency keys and metadata."""
+        ...
+
+    @property
+    def requests(self) -> int:
+        """How many API requests this object has made."""
+        ...
+
+    def read(self) -> list[list[Cell]]:
+        """The whole worksheet, header first: numbers as Decimal, dates as serial numbers.
+
+        :raises SheetError: when the worksheet cannot be read.
+        """
+        ...
+
+    def read_column(self, column: int) -> list[Cell]:
+        """One column from row 1 down, as it stands now (one request).
+
+        :raises SheetError: when the worksheet cannot be read.
+        """
+        ...
+
+    def write(self, cells: Sequence[CellWrite]) -> None:
+        """Write cells in one batched request, as raw values (never formulas).
+
+        :raises SheetError: when the write fails.
+        """
+        ...
+
+    def add_columns(self, headers: Sequence[str], first: int) -> None:
+        """Add header cells from column index `first` rightwards, growing the grid if needed.
+
+        :raises SheetError: when the sheet cannot be changed.
+        """
+        ...

@@ -1,0 +1,227 @@
+"""Google Sheets adapter: the Spreadsheet port over the real gspread client.
+
+The only module that imports gspread or google-auth. Values are read with
+``json.loads(parse_float=Decimal)`` so no float ever holds an amount, and
+written RAW so that nothing becomes a formula.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import gspread
+import requests
+from google.auth.exceptions import GoogleAuthError
+from google.oauth2 import service_account
+from gspread import urls
+from gspread.exceptions import APIError
+
+from sheetsync.errors import ConfigError, SheetError
+from sheetsync.model import Cell
+from sheetsync.sheets import CellWrite
+
+log = logging.getLogger(__name__)
+
+GOOGLE_API = "https://sheets.googleapis.com"
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)  # no Drive: least privilege
+
+
+class RebaseAdapter(requests.adapters.HTTPAdapter):
+    """Sends requests meant for the Sheets API to another base URL (a test server)."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self._base = base_url.rstrip("/")
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """Rewrite the URL's base, then send as usual."""
+        if request.url and request.url.startswith(GOOGLE_API):
+            request.url = self._base + request.url[len(GOOGLE_API) :]
+        return super().send(request, *args, **kwargs)
+
+
+class GoogleSheet:
+    """One worksheet of a Google spreadsheet."""
+
+    def __init__(
+        self, spreadsheet_id: str, worksheet: str, key_file: Path, api_base: str = GOOGLE_API
+    ) -> None:
+        try:
+            credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+                str(key_file), scopes=list(SCOPES)
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(
+                f"cannot read the service-account key {key_file}: {type(exc).__name__}; "
+                "download a JSON key for the service account (see README)"
+            ) from None
+        self.client_email: str = credentials.service_account_email
+        self._http = gspread.Client(auth=credentials).http_client
+        if api_base.rstrip("/") != GOOGLE_API:
+            self._http.session.mount(GOOGLE_API, RebaseAdapter(api_base))
+        self._id = spreadsheet_id
+        self._title = worksheet
+        self._quoted = "'" + worksheet.replace("'", "''") + "'"
+        self._requests = 0
+
+    @property
+    def key(self) -> str:
+        """The spreadsheet ID."""
+        return self._id
+
+    @property
+    def requests(self) -> int:
+        """API requests made so far."""
+        return self._requests
+
+    def read(self) -> list[list[Cell]]:
+        """The whole worksheet in one request (unformatted values, serial dates)."""
+        return [list(r) for r in self._get(self._quoted)]
+
+    def read_column(self, column: int) -> list[Cell]:
+        """One column, in one request."""
+        letter = column_letter(column)
+        return [r[0] if r else None for r in self._get(f"{self._quoted}!{letter}:{letter}")]
+
+    def write(self, cells: Sequence[CellWrite]) -> None:
+        """Every cell in one values:batchUpdate request, RAW."""
+        if not cells:
+            return
+        body = {"valueInputOption": "RAW", "data": list(self._ranges(cells))}
+        self._call("post", urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self._id, body=body)
+
+    def add_columns(self, headers: Sequence[str], first: int) -> None:
+        """Grow the grid when it is too narrow, then write the header cells."""
+        meta = self._call(
+            "get", urls.SPREADSHEET_URL % self._id, params={"fields": "sheets.properties"}
+        )
+        props = next(
+            (
+                s["properties"]
+                for s in meta.get("sheets", [])
+                if s["properties"].get("title") == self._title
+            ),
+            None,
+        )
+        if props is None:
+            raise SheetError(self._missing_tab())
+        width = int(props.get("gridProperties", {}).get("columnCount", 0))
+        lacking = first + len(headers) - width
+        if lacking > 0:
+            grow = {
+                "appendDimension": {
+                    "sheetId": props["sheetId"],
+                    "dimension": "COLUMNS",
+                    "length": lacking,
+                }
+            }
+            self._call(
+                "post", urls.SPREADSHEET_BATCH_UPDATE_URL % self._id, body={"requests": [grow]}
+            )
+        self.write([CellWrite(1, first + i, h) for i, h in enumerate(headers)])
+
+    def _ranges(self, cells: Sequence[CellWrite]) -> Iterator[dict[str, Any]]:
+        ordered = sorted(cells, key=lambda c: (c.row, c.column))
+        for row, in_row in groupby(ordered, key=lambda c: c.row):
+            run: list[CellWrite] = []
+            for cell in in_row:
+                if run and cell.column != run[-1].column + 1:
+                    yield self._range(row, run)
+                    run = []
+                run.append(cell)
+            yield self._range(row, run)
+
+    def _range(self, row: int, run: list[CellWrite]) -> dict[str, Any]:
+        first, last = column_letter(run[0].column), column_letter(run[-1].column)
+        return {
+            "range": f"{self._quoted}!{first}{row}:{last}{row}",
+            "majorDimension": "ROWS",
+            "values": [["" if c.value is None else c.value for c in run]],
+        }
+
+    def _get(self, range_: str) -> list[list[Cell]]:
+        params = {
+            "ranges": range_,
+            "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "SERIAL_NUMBER",
+            "majorDimension": "ROWS",
+        }
+        data = self._call("get", urls.SPREADSHEET_VALUES_BATCH_URL % self._id, params=params)
+        ranges = data.get("valueRanges", [])
+        return list(ranges[0].get("values", [])) if ranges else []
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        self._requests += 1
+        data = None if body is None else encode_json(body).encode()
+        headers = None if body is None else {"Content-Type": "application/json"}
+        try:
+            response = self._http.request(method, url, params=params, data=data, headers=headers)
+        except APIError as exc:
+            raise SheetError(self._explain(exc)) from None
+        except GoogleAuthError as exc:
+            raise SheetError(f"Google refused the service-account key: {exc}") from None
+        except requests.RequestException as exc:
+            raise SheetError(f"could not reach Google Sheets: {type(exc).__name__}") from None
+        parsed: dict[str, Any] = json.loads(response.text or "{}", parse_float=Decimal)
+        return parsed
+
+    def _explain(self, exc: APIError) -> str:
+        code = exc.response.status_code
+        message = str(exc.error.get("message", "")) if isinstance(exc.error, dict) else ""
+        if code == 404:
+            return (
+                f"spreadsheet {self._id} not found: check SHEETSYNC_SPREADSHEET and share "
+                f"the sheet with {self.client_email}"
+            )
+        if code == 403:
+            return (
+                f"the service account {self.client_email} may not open spreadsheet "
+                f"{self._id}: share the sheet with that address as Editor"
+            )
+        if code == 400 and "parse range" in message:
+            return self._missing_tab()
+        return f"Google Sheets answered {code}: {message}"
+
+    def _missing_tab(self) -> str:
+        return (
+            f"the spreadsheet has no worksheet named '{self._title}': rename the tab "
+            "or set SHEETSYNC_WORKSHEET"
+        )
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def encode_json(value: Any) -> str:
+    """JSON in which Decimals stay exact numbers (the stdlib would refuse them)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return (
+            "{" + ",".join(f"{json.dumps(str(k))}:{encode_json(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(encode_json(v) for v in value) + "]"
+    return json.dumps(value)
