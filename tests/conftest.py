@@ -1,0 +1,108 @@
+"""Fixtures: the fake Sheets API and the Stripe sandbox on loopback, and a World
+that runs real sheetsync cycles against them through the real clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sheetsync.app import run_once
+from sheetsync.config import Settings, load_settings
+from sheetsync.engine import CycleReport
+from sheetsync.model import HEADERS, OWNED_COLUMNS, Column
+from sheetsync.sandbox import StripeSandbox
+from tests.fakes.keys import make_service_account_key
+from tests.fakes.sheets_server import FakeSheetsServer
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+STRIPE_KEY = "sk_test_sheetsyncTESTKEY0123456789"
+PERSON_HEADER = ["Status", "Customer Email", "Customer Name", "Description", "Quantity",
+                 "Unit Price", "Currency", "Tax Rate", "Due Date", "Mode", "Invoice #", "Memo"]
+FULL_HEADER = PERSON_HEADER + [HEADERS[c] for c in OWNED_COLUMNS]
+
+
+@dataclass
+class World:
+    """A spreadsheet on the fake Sheets server and a Stripe sandbox, wired to sheetsync."""
+
+    sheets: FakeSheetsServer
+    stripe: StripeSandbox
+    key_file: Path
+    spreadsheet_id: str = ""
+    now: datetime = NOW
+    settings_overrides: dict[str, Any] = field(default_factory=dict)
+
+    def make_sheet(self, rows: list[dict[str, Any]], header: list[str] | None = None,
+                   cols: int = 40) -> str:
+        """An Invoices worksheet with these rows (dicts keyed by header)."""
+        header = header or FULL_HEADER
+        grid = [header] + [[row.get(h) for h in header] for row in rows]
+        self.spreadsheet_id = self.sheets.create_spreadsheet(
+            sheets={"Invoices": grid}, rows=max(1000, len(grid) + 10), cols=cols)
+        return self.spreadsheet_id
+
+    def settings(self, **overrides: Any) -> Settings:
+        values = {
+            "spreadsheet": self.spreadsheet_id,
+            "service_account_file": self.key_file,
+            "sheets_api_base": self.sheets.base_url,
+            "stripe_api_key": STRIPE_KEY,
+            "stripe_api_base": self.stripe.base_url,
+            **self.settings_overrides,
+            **overrides,
+        }
+        return load_settings(None, **values)
+
+    def run(self, *, dry_run: bool = False, **overrides: Any) -> CycleReport:
+        """One real cycle at the world's `now`."""
+        return run_once(self.settings(**overrides), now=self.now, dry_run=dry_run)
+
+    def advance(self, days: float) -> None:
+        """Move both clocks: sheetsync's `now` and the sandbox's."""
+        self.now += timedelta(days=days)
+        self.stripe.set_time(int(self.now.timestamp()))
+
+    def grid(self) -> list[list[Any]]:
+        return self.sheets.values(self.spreadsheet_id, "Invoices")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The data rows as dicts keyed by header."""
+        grid = self.grid()
+        header = [str(h) for h in grid[0]]
+        return [{h: (r[i] if i < len(r) else None) for i, h in enumerate(header)} for r in grid[1:]]
+
+    def invoices(self, status: str | None = None) -> list[dict[str, Any]]:
+        found = self.stripe.objects("invoice")
+        return [i for i in found if status is None or i["status"] == status]
+
+
+@pytest.fixture
+def sheets_server() -> Iterator[FakeSheetsServer]:
+    with FakeSheetsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def stripe_sandbox() -> Iterator[StripeSandbox]:
+    with StripeSandbox(start_time=int(NOW.timestamp())) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def world(sheets_server: FakeSheetsServer, stripe_sandbox: StripeSandbox,
+          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    for name in ("STRIPE_API_KEY", "STRIPE_SECRET_KEY", "GOOGLE_APPLICATION_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    key = make_service_account_key(tmp_path / "service-account.json", sheets_server.token_uri)
+    return World(sheets_server, stripe_sandbox, key)
+
+
+def column(name: Column) -> str:
+    """The default header of a column."""
+    return HEADERS[name]

@@ -1,0 +1,102 @@
+"""The command line: plain output, JSON, dry runs, exit codes, no secrets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sheetsync.cli import build_parser, main
+from tests.conftest import STRIPE_KEY, World
+
+ROW = {"Status": "draft", "Customer Email": "ann@example.com", "Description": "Work",
+       "Unit Price": "40.00"}
+
+
+@pytest.fixture
+def env(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    world.make_sheet([ROW, {**ROW, "Unit Price": "x"}])
+    for name, value in {
+        "SHEETSYNC_SPREADSHEET": world.spreadsheet_id,
+        "SHEETSYNC_SERVICE_ACCOUNT_FILE": str(world.key_file),
+        "SHEETSYNC_SHEETS_API_BASE": world.sheets.base_url,
+        "SHEETSYNC_STRIPE_API_KEY": STRIPE_KEY,
+        "SHEETSYNC_STRIPE_API_BASE": world.stripe.base_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return world
+
+
+def test_every_command_has_help() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    for name, sub in commands.choices.items():  # type: ignore[union-attr]
+        assert sub.description or any(c.dest == name and c.help for c in commands._choices_actions)
+        for action in sub._actions:
+            assert action.help, f"{name} {action.dest} has no help"
+
+
+def test_run_prints_a_summary(env: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "2 rows: 1 billed, 1 updated, 1 with errors" in out
+
+
+def test_run_json_prints_one_object(env: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"rows", "created", "updated", "unchanged", "errors", "sheet_requests",
+            "stripe_requests", "duration_s"} <= set(report)
+    assert (report["rows"], report["created"], report["errors"]) == (2, 1, 1)
+    assert report["sheet_requests"] == 4  # read, claim, re-read IDs, write
+    assert report["stripe_requests"] == env.stripe.count()
+
+
+def test_dry_run_changes_nothing_and_prints_the_plan(
+    env: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = env.grid()
+    assert main(["run", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "row 2: bill 40.00 USD to ann@example.com" in out
+    assert 'row 3: Status → error, Error → Unit Price "x" is not a number' in out
+    assert env.grid() == before
+    assert env.sheets.count("write") == 0
+    assert env.stripe.count(method="POST") == 0 and env.invoices() == []
+
+
+def test_a_missing_setting_is_one_line_and_exit_1(
+    env: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SHEETSYNC_SPREADSHEET")
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "SHEETSYNC_SPREADSHEET is not set" in err
+
+
+def test_an_unknown_worksheet_is_explained(
+    env: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHEETSYNC_WORKSHEET", "Facturas")
+    assert main(["run"]) == 1
+    assert "no worksheet named 'Facturas'" in capsys.readouterr().err
+
+
+def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--bogus"])
+    assert exit_info.value.code == 2
+
+
+def test_the_stripe_key_never_appears_in_output_logs_or_sheet(
+    env: World, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    main(["-v", "run", "--json"])
+    main(["run", "--dry-run"])
+    env.stripe.fail_next(r"/v1/invoices", status=401, times=10)
+    main(["run"])
+    captured = capsys.readouterr()
+    everything = captured.out + captured.err + caplog.text + repr(env.grid())
+    assert STRIPE_KEY not in everything
+    assert STRIPE_KEY[8:] not in everything
