@@ -3,6 +3,7 @@ that runs real sheetsync cycles against them through the real clients."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,25 @@ from sheetsync.engine import CycleReport
 from sheetsync.model import HEADERS, OWNED_COLUMNS, Column
 from sheetsync.sandbox import StripeSandbox
 from tests.fakes.keys import make_service_account_key
+from tests.fakes.network import NetworkGuard
 from tests.fakes.sheets_server import FakeSheetsServer
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 STRIPE_KEY = "sk_test_sheetsyncTESTKEY0123456789"
-PERSON_HEADER = ["Status", "Customer Email", "Customer Name", "Description", "Quantity",
-                 "Unit Price", "Currency", "Tax Rate", "Due Date", "Mode", "Invoice #", "Memo"]
+PERSON_HEADER = [
+    "Status",
+    "Customer Email",
+    "Customer Name",
+    "Description",
+    "Quantity",
+    "Unit Price",
+    "Currency",
+    "Tax Rate",
+    "Due Date",
+    "Mode",
+    "Invoice #",
+    "Memo",
+]
 FULL_HEADER = PERSON_HEADER + [HEADERS[c] for c in OWNED_COLUMNS]
 
 
@@ -37,13 +51,15 @@ class World:
     now: datetime = NOW
     settings_overrides: dict[str, Any] = field(default_factory=dict)
 
-    def make_sheet(self, rows: list[dict[str, Any]], header: list[str] | None = None,
-                   cols: int = 40) -> str:
+    def make_sheet(
+        self, rows: list[dict[str, Any]], header: list[str] | None = None, cols: int = 40
+    ) -> str:
         """An Invoices worksheet with these rows (dicts keyed by header)."""
         header = header or FULL_HEADER
         grid = [header] + [[row.get(h) for h in header] for row in rows]
         self.spreadsheet_id = self.sheets.create_spreadsheet(
-            sheets={"Invoices": grid}, rows=max(1000, len(grid) + 10), cols=cols)
+            sheets={"Invoices": grid}, rows=max(1000, len(grid) + 10), cols=cols
+        )
         return self.spreadsheet_id
 
     def settings(self, **overrides: Any) -> Settings:
@@ -81,6 +97,15 @@ class World:
         return [i for i in found if status is None or i["status"] == status]
 
 
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    """Every test stays on loopback: a lookup of any other host fails the test."""
+    guard = NetworkGuard()
+    monkeypatch.setattr(socket, "getaddrinfo", guard.wrap(socket.getaddrinfo))
+    yield guard
+    assert guard.blocked == [], f"a test tried to reach {guard.blocked}"
+
+
 @pytest.fixture
 def sheets_server() -> Iterator[FakeSheetsServer]:
     with FakeSheetsServer() as server:
@@ -94,8 +119,12 @@ def stripe_sandbox() -> Iterator[StripeSandbox]:
 
 
 @pytest.fixture
-def world(sheets_server: FakeSheetsServer, stripe_sandbox: StripeSandbox,
-          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+def world(
+    sheets_server: FakeSheetsServer,
+    stripe_sandbox: StripeSandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> World:
     for name in ("STRIPE_API_KEY", "STRIPE_SECRET_KEY", "GOOGLE_APPLICATION_CREDENTIALS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env is read

@@ -9,8 +9,12 @@ import pytest
 from sheetsync.cli import build_parser, main
 from tests.conftest import STRIPE_KEY, World
 
-ROW = {"Status": "draft", "Customer Email": "ann@example.com", "Description": "Work",
-       "Unit Price": "40.00"}
+ROW = {
+    "Status": "draft",
+    "Customer Email": "ann@example.com",
+    "Description": "Work",
+    "Unit Price": "40.00",
+}
 
 
 @pytest.fixture
@@ -45,8 +49,16 @@ def test_run_prints_a_summary(env: World, capsys: pytest.CaptureFixture[str]) ->
 def test_run_json_prints_one_object(env: World, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert {"rows", "created", "updated", "unchanged", "errors", "sheet_requests",
-            "stripe_requests", "duration_s"} <= set(report)
+    assert {
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "errors",
+        "sheet_requests",
+        "stripe_requests",
+        "duration_s",
+    } <= set(report)
     assert (report["rows"], report["created"], report["errors"]) == (2, 1, 1)
     assert report["sheet_requests"] == 4  # read, claim, re-read IDs, write
     assert report["stripe_requests"] == env.stripe.count()

@@ -62,6 +62,10 @@ def test_parse_amount_refuses_non_numbers(typed: object) -> None:
 
 def test_exponents_follow_stripe() -> None:
     assert {c: money.exponent(c) for c in ("usd", "JPY", "KWD", "VND", "EUR")} == {
-        "usd": 2, "JPY": 0, "KWD": 3, "VND": 0, "EUR": 2,
+        "usd": 2,
+        "JPY": 0,
+        "KWD": 3,
+        "VND": 0,
+        "EUR": 2,
     }
     assert money.is_supported("usd") and not money.is_supported("XYZ")

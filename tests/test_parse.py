@@ -13,21 +13,36 @@ from sheetsync.model import Column, Draft, Mode
 from sheetsync.parse import Defaults, parse_date, parse_draft, read_table
 
 TODAY = date(2026, 11, 21)
-HEADER = ["Status", "Customer Email", "Description", "Unit Price", "Currency", "Quantity",
-          "Tax Rate", "Due Date", "Mode", "Invoice #"]
+HEADER = [
+    "Status",
+    "Customer Email",
+    "Description",
+    "Unit Price",
+    "Currency",
+    "Quantity",
+    "Tax Rate",
+    "Due Date",
+    "Mode",
+    "Invoice #",
+]
 
 
 def draft(**cells: Any) -> Draft | list[str]:
-    values = {"Status": "draft", "Customer Email": "ann@example.com", "Description": "Work",
-              "Unit Price": Decimal("100")}
+    values = {
+        "Status": "draft",
+        "Customer Email": "ann@example.com",
+        "Description": "Work",
+        "Unit Price": Decimal("100"),
+    }
     values.update({k.replace("_", " "): v for k, v in cells.items()})
     table = read_table([HEADER, [values.get(h) for h in HEADER]])
     return parse_draft(table.rows[0], Defaults(), TODAY)
 
 
 def test_headers_match_in_any_case_order_and_spacing() -> None:
-    table = read_table([["  customer_EMAIL ", "notes", "STATUS", "unit  price"],
-                        ["a@b.co", "mine", "draft", 5]])
+    table = read_table(
+        [["  customer_EMAIL ", "notes", "STATUS", "unit  price"], ["a@b.co", "mine", "draft", 5]]
+    )
     assert table.columns[Column.CUSTOMER_EMAIL] == 0
     assert table.columns[Column.STATUS] == 2
     assert table.columns[Column.UNIT_PRICE] == 3
@@ -36,8 +51,9 @@ def test_headers_match_in_any_case_order_and_spacing() -> None:
 
 
 def test_renamed_headers_come_from_configuration() -> None:
-    table = read_table([["State", "Client"], ["draft", "a@b.co"]],
-                       {"status": "State", "customer_email": "Client"})
+    table = read_table(
+        [["State", "Client"], ["draft", "a@b.co"]], {"status": "State", "customer_email": "Client"}
+    )
     assert table.rows[0].status == "draft"
 
 
@@ -52,8 +68,14 @@ def test_empty_rows_are_skipped_and_numbers_kept() -> None:
 
 
 def test_a_good_row_becomes_a_draft() -> None:
-    result = draft(Unit_Price="$1,234.50", Quantity=Decimal("7.5"), Tax_Rate=Decimal("8.25"),
-                   Currency="usd", Due_Date=Decimal(46357), Invoice_="A-7")
+    result = draft(
+        Unit_Price="$1,234.50",
+        Quantity=Decimal("7.5"),
+        Tax_Rate=Decimal("8.25"),
+        Currency="usd",
+        Due_Date=Decimal(46357),
+        Invoice_="A-7",
+    )
     assert isinstance(result, Draft)
     assert result.currency == "USD"
     assert result.lines[0].unit_price == Decimal("1234.50")
@@ -67,7 +89,10 @@ def test_defaults_fill_empty_cells() -> None:
     result = draft()
     assert isinstance(result, Draft)
     assert (result.currency, result.lines[0].quantity, result.due_date) == (
-        "USD", Decimal(1), date(2026, 12, 21))
+        "USD",
+        Decimal(1),
+        date(2026, 12, 21),
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,9 +136,15 @@ def test_tax_rate_as_text_with_percent_sign() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(Decimal(46357), date(2026, 12, 1)), (46357, date(2026, 12, 1)),
-     ("2026-12-01", date(2026, 12, 1)), ("2026-02-30", None), ("01/12/2026", None),
-     (Decimal(-3), None), (True, None)],
+    [
+        (Decimal(46357), date(2026, 12, 1)),
+        (46357, date(2026, 12, 1)),
+        ("2026-12-01", date(2026, 12, 1)),
+        ("2026-02-30", None),
+        ("01/12/2026", None),
+        (Decimal(-3), None),
+        (True, None),
+    ],
 )
 def test_dates_from_serial_numbers_or_iso(value: Any, expected: date | None) -> None:
     assert parse_date(value) == expected

@@ -20,8 +20,17 @@ from sheetsync.plan import (
 )
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-HEADER = ["Status", "Customer Email", "Description", "Unit Price", "Sync ID", "Stripe ID",
-          "Amount Paid", "Paid At", "Error"]
+HEADER = [
+    "Status",
+    "Customer Email",
+    "Description",
+    "Unit Price",
+    "Sync ID",
+    "Stripe ID",
+    "Amount Paid",
+    "Paid At",
+    "Error",
+]
 
 
 def plan_for(rows: list[list[Any]], invoices: dict[str, InvoiceState] | None = None) -> Any:
@@ -35,8 +44,14 @@ def plan_for_table(table: Any, invoices: dict[str, InvoiceState], ids: Any) -> A
 
 
 def open_invoice(**fields: Any) -> InvoiceState:
-    base: dict[str, Any] = {"id": "in_1", "status": "open", "currency": "USD", "total": 1000,
-                            "amount_remaining": 1000, "due_date": int(NOW.timestamp()) + 86400}
+    base: dict[str, Any] = {
+        "id": "in_1",
+        "status": "open",
+        "currency": "USD",
+        "total": 1000,
+        "amount_remaining": 1000,
+        "due_date": int(NOW.timestamp()) + 86400,
+    }
     return InvoiceState(**{**base, **fields})
 
 
@@ -56,7 +71,9 @@ def test_a_bad_draft_gets_an_id_and_an_error_but_no_bill() -> None:
 
 def test_an_error_row_is_left_alone_until_set_to_draft() -> None:
     assert plan_for([["error", "", "Work", Decimal(10), "ss_9", "", "", "", "x"]]).idle
-    again = plan_for([["draft", "", "Work", Decimal(10), "ss_8", "", "", "", "Customer Email is empty"]])
+    again = plan_for(
+        [["draft", "", "Work", Decimal(10), "ss_8", "", "", "", "Customer Email is empty"]]
+    )
     assert again.claims == [] and again.changes["ss_8"][Column.STATUS] == "error"
 
 
@@ -81,8 +98,9 @@ def test_paid_at_follows_the_configured_time_zone() -> None:
 
 
 def test_an_unchanged_open_invoice_plans_nothing() -> None:
-    plan = plan_for([["sent", "a@b.co", "Work", Decimal(10), "ss_7", "in_1"]],
-                    {"in_1": open_invoice()})
+    plan = plan_for(
+        [["sent", "a@b.co", "Work", Decimal(10), "ss_7", "in_1"]], {"in_1": open_invoice()}
+    )
     assert plan.idle
 
 
@@ -96,28 +114,41 @@ def test_statuses_from_stripe_state() -> None:
 
 
 def test_void_typed_on_an_open_invoice_voids_it() -> None:
-    plan = plan_for([["void", "a@b.co", "Work", Decimal(10), "ss_7", "in_1"]],
-                    {"in_1": open_invoice()})
+    plan = plan_for(
+        [["void", "a@b.co", "Work", Decimal(10), "ss_7", "in_1"]], {"in_1": open_invoice()}
+    )
     assert [(v.sync_id, v.invoice_id) for v in plan.voids] == [("ss_7", "in_1")]
 
 
 def test_a_draft_already_billed_is_not_billed_again() -> None:
-    plan = plan_for([["draft", "a@b.co", "Work", Decimal(10), "ss_7", "in_1"]],
-                    {"in_1": open_invoice()})
+    plan = plan_for(
+        [["draft", "a@b.co", "Work", Decimal(10), "ss_7", "in_1"]], {"in_1": open_invoice()}
+    )
     assert plan.bills == []
     assert "already billed as in_1" in str(plan.changes["ss_7"][Column.ERROR])
     assert plan.changes["ss_7"][Column.STATUS] == "sent"
 
 
 def test_a_copied_sync_id_blocks_both_rows() -> None:
-    plan = plan_for([["draft", "a@b.co", "Work", Decimal(10), "ss_7"],
-                     ["draft", "a@b.co", "Work", Decimal(10), "ss_7"]])
+    plan = plan_for(
+        [
+            ["draft", "a@b.co", "Work", Decimal(10), "ss_7"],
+            ["draft", "a@b.co", "Work", Decimal(10), "ss_7"],
+        ]
+    )
     assert plan.bills == [] and plan.duplicates == {"ss_7": [2, 3]}
 
 
 def test_only_invoices_that_can_change_are_watched() -> None:
-    table = read_table([HEADER, ["sent", "", "", "", "s1", "in_1"], ["paid", "", "", "", "s2", "in_2"],
-                        ["void", "", "", "", "s3", "in_3"], ["overdue", "", "", "", "s4", "in_4"]])
+    table = read_table(
+        [
+            HEADER,
+            ["sent", "", "", "", "s1", "in_1"],
+            ["paid", "", "", "", "s2", "in_2"],
+            ["void", "", "", "", "s3", "in_3"],
+            ["overdue", "", "", "", "s4", "in_4"],
+        ]
+    )
     assert invoices_to_watch(table) == {"in_1", "in_3", "in_4"}
 
 

@@ -8,8 +8,21 @@ from pathlib import Path
 import pytest
 
 PURE = ["model.py", "money.py", "parse.py", "plan.py"]
-FORBIDDEN_IMPORTS = {"gspread", "stripe", "requests", "google", "os", "socket", "http",
-                     "urllib", "time", "random", "secrets", "subprocess", "apscheduler"}
+FORBIDDEN_IMPORTS = {
+    "gspread",
+    "stripe",
+    "requests",
+    "google",
+    "os",
+    "socket",
+    "http",
+    "urllib",
+    "time",
+    "random",
+    "secrets",
+    "subprocess",
+    "apscheduler",
+}
 FORBIDDEN_CALLS = {"now", "today", "utcnow", "getenv", "time"}
 
 

@@ -10,8 +10,15 @@ N = 500
 
 
 def rows(n: int) -> list[dict[str, object]]:
-    return [{"Status": "draft", "Customer Email": "bulk@example.com",
-             "Description": f"Item {i}", "Unit Price": "5.00"} for i in range(n)]
+    return [
+        {
+            "Status": "draft",
+            "Customer Email": "bulk@example.com",
+            "Description": f"Item {i}",
+            "Unit Price": "5.00",
+        }
+        for i in range(n)
+    ]
 
 
 def test_500_rows_cost_at_most_two_reads_and_two_writes(world: World) -> None:

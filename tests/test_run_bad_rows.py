@@ -9,8 +9,12 @@ import pytest
 
 from tests.conftest import World
 
-GOOD = {"Status": "draft", "Customer Email": "ok@example.com", "Description": "Work",
-        "Unit Price": "10.00"}
+GOOD = {
+    "Status": "draft",
+    "Customer Email": "ok@example.com",
+    "Description": "Work",
+    "Unit Price": "10.00",
+}
 
 BAD: list[tuple[dict[str, Any], str]] = [
     ({"Customer Email": None}, "Customer Email is empty"),

@@ -8,14 +8,37 @@ from typing import Any
 from tests.conftest import World
 
 DRAFTS: list[dict[str, Any]] = [
-    {"Status": "draft", "Customer Email": "ann@example.com", "Customer Name": "Ann",
-     "Description": "Website", "Unit Price": "1,234.50", "Currency": "USD"},
-    {"Status": "draft", "Customer Email": "kenji@example.jp", "Description": "Consulting",
-     "Unit Price": 5000, "Currency": "JPY"},
-    {"Status": "draft", "Customer Email": "sara@example.kw", "Description": "Design",
-     "Unit Price": "12.340", "Currency": "KWD", "Quantity": 2},
-    {"Status": "draft", "Customer Email": "Ann@Example.com", "Description": "Hosting",
-     "Unit Price": "100.00", "Tax Rate": Decimal("8.25"), "Quantity": 2},
+    {
+        "Status": "draft",
+        "Customer Email": "ann@example.com",
+        "Customer Name": "Ann",
+        "Description": "Website",
+        "Unit Price": "1,234.50",
+        "Currency": "USD",
+    },
+    {
+        "Status": "draft",
+        "Customer Email": "kenji@example.jp",
+        "Description": "Consulting",
+        "Unit Price": 5000,
+        "Currency": "JPY",
+    },
+    {
+        "Status": "draft",
+        "Customer Email": "sara@example.kw",
+        "Description": "Design",
+        "Unit Price": "12.340",
+        "Currency": "KWD",
+        "Quantity": 2,
+    },
+    {
+        "Status": "draft",
+        "Customer Email": "Ann@Example.com",
+        "Description": "Hosting",
+        "Unit Price": "100.00",
+        "Tax Rate": Decimal("8.25"),
+        "Quantity": 2,
+    },
 ]
 
 
@@ -39,12 +62,17 @@ def test_drafts_become_sent_rows_with_links(world: World) -> None:
         assert row["Error"] in (None, "")
         assert row["Last Synced"] == "2026-11-21 12:00:00 UTC"
 
-    amounts = [(invoices[r["Stripe ID"]]["currency"], invoices[r["Stripe ID"]]["total"])
-               for r in rows]
+    amounts = [
+        (invoices[r["Stripe ID"]]["currency"], invoices[r["Stripe ID"]]["total"]) for r in rows
+    ]
     # 1,234.50 USD; 5000 JPY; 2 × 12.340 KWD; 2 × 100.00 USD + 8.25 % tax (200.00 + 16.50)
     assert amounts == [("usd", 123450), ("jpy", 5000), ("kwd", 24680), ("usd", 21650)]
     assert [r["Total"] for r in rows] == [
-        Decimal("1234.5"), Decimal("5000"), Decimal("24.68"), Decimal("216.5")]
+        Decimal("1234.5"),
+        Decimal("5000"),
+        Decimal("24.68"),
+        Decimal("216.5"),
+    ]
 
 
 def test_customers_are_reused_by_email_whatever_its_case(world: World) -> None:
@@ -52,7 +80,10 @@ def test_customers_are_reused_by_email_whatever_its_case(world: World) -> None:
     world.run()
     customers = world.stripe.objects("customer")
     assert sorted(c["email"] for c in customers) == [
-        "ann@example.com", "kenji@example.jp", "sara@example.kw"]
+        "ann@example.com",
+        "kenji@example.jp",
+        "sara@example.kw",
+    ]
     ann = next(c for c in customers if c["email"] == "ann@example.com")
     assert ann["name"] == "Ann"
 
@@ -85,8 +116,9 @@ def test_a_second_run_changes_nothing_and_creates_nothing(world: World) -> None:
 
 
 def test_invoice_terms_and_invoice_number_typed_by_a_person(world: World) -> None:
-    world.make_sheet([{**DRAFTS[0], "Invoice #": "ACME-77", "Due Date": "2026-12-24",
-                       "Memo": "Thanks!"}])
+    world.make_sheet(
+        [{**DRAFTS[0], "Invoice #": "ACME-77", "Due Date": "2026-12-24", "Memo": "Thanks!"}]
+    )
     world.run(timezone="Europe/Berlin")
     invoice = world.invoices()[0]
     assert invoice["number"] == "ACME-77"

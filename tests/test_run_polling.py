@@ -8,8 +8,13 @@ import pytest
 
 from tests.conftest import World
 
-ROW = {"Status": "draft", "Customer Email": "ann@example.com", "Description": "Work",
-       "Unit Price": "250.00", "Due Date": "2026-12-01"}
+ROW = {
+    "Status": "draft",
+    "Customer Email": "ann@example.com",
+    "Description": "Work",
+    "Unit Price": "250.00",
+    "Due Date": "2026-12-01",
+}
 
 
 @pytest.fixture

