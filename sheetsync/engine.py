@@ -209,9 +209,10 @@ def _write_results(
         cells += [
             CellWrite(rows[0], columns[c], v)
             for c, v in row_changes.items()
-            if c in WRITABLE_COLUMNS
+            if c in WRITABLE_COLUMNS and c in columns
         ]
-        report.updated += 1
+        if Column.STRIPE_ID not in row_changes:
+            report.updated += 1
     for sync_id in plan.duplicates:
         for number in rows_by_id.get(sync_id, []):
             cells.append(

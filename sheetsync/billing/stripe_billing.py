@@ -119,7 +119,7 @@ class StripeBilling:
         """The row's invoice, found by metadata among the customer's invoices (no search)."""
         params = {"customer": customer}
         for invoice in self._list(self._client.v1.invoices.list, params):
-            if (invoice.metadata or {}).get("sheetsync_id") == sync_id:
+            if metadata(invoice).get("sheetsync_id") == sync_id:
                 found: stripe.Invoice = invoice
                 return found
         return None
@@ -146,7 +146,7 @@ class StripeBilling:
     def _add_missing_items(self, invoice: stripe.Invoice, customer: str, req: BillRequest) -> None:
         present = (
             {
-                (item.metadata or {}).get("sheetsync_line")
+                metadata(item).get("sheetsync_line")
                 for item in self._list(self._client.v1.invoice_items.list, {"invoice": invoice.id})
             }
             if req.recover
@@ -185,7 +185,7 @@ class StripeBilling:
         if self._tax_rates is None:
             self._tax_rates = {}
             for rate in self._list(self._client.v1.tax_rates.list, {"active": True}):
-                tagged = (rate.metadata or {}).get("sheetsync_percentage")
+                tagged = metadata(rate).get("sheetsync_percentage")
                 if tagged is not None:
                     self._tax_rates[(Decimal(tagged), bool(rate.inclusive))] = rate.id
         key = (percent.normalize(), self._inclusive)
@@ -240,14 +240,21 @@ class StripeBilling:
             raise BillingError(f"Stripe refused a request: {type(exc).__name__}") from None
 
 
-def state(invoice: Any) -> InvoiceState:
+def metadata(obj: Any) -> dict[str, str]:
+    """A Stripe object's metadata as a plain dict."""
+    found = obj.to_dict().get("metadata")
+    return dict(found) if found else {}
+
+
+def state(stripe_invoice: Any) -> InvoiceState:
     """Keep only the fields sheetsync needs from a Stripe invoice."""
+    invoice: dict[str, Any] = stripe_invoice.to_dict()
     transitions = invoice.get("status_transitions") or {}
     return InvoiceState(
-        id=invoice.id,
-        status=invoice.status,
-        currency=str(invoice.currency).upper(),
-        total=int(invoice.total),
+        id=invoice["id"],
+        status=invoice["status"],
+        currency=str(invoice["currency"]).upper(),
+        total=int(invoice["total"]),
         amount_paid=int(invoice.get("amount_paid") or 0),
         amount_remaining=int(invoice.get("amount_remaining") or 0),
         number=invoice.get("number") or "",
