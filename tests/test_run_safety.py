@@ -114,3 +114,28 @@ def test_only_the_spreadsheets_scope_is_asked_for(world: World) -> None:
 def _at(row: list[Any], index: int) -> Any:
     value = row[index] if index < len(row) else None
     return None if value == "" else value
+
+
+def test_results_follow_rows_that_moved_while_stripe_was_called(world: World) -> None:
+    world.make_sheet([
+        {**ROW, "Customer Email": "first@example.com"},
+        {**ROW, "Customer Email": "second@example.com"},
+    ])
+    sheet = world.sheets.sheet(world.spreadsheet_id, "Invoices")
+
+    def person_edits() -> None:  # inserts a row above and sorts the two drafts
+        header, *body = sheet.rows
+        body.reverse()
+        sheet.rows[:] = [header, ["", "", "", "a new row typed meanwhile"], *body]
+
+    world.stripe.before(r"^/v1/invoices$", person_edits, times=1)
+    world.run()
+
+    rows = world.rows()
+    assert rows[0]["Description"] == "a new row typed meanwhile"
+    assert rows[0]["Status"] in (None, "") and rows[0]["Sync ID"] in (None, "")
+    by_email = {r["Customer Email"]: r for r in rows[1:]}
+    for email, row in by_email.items():
+        invoice = world.stripe.get(str(row["Stripe ID"]))
+        assert world.stripe.get(invoice["customer"])["email"] == email
+        assert row["Status"] == "sent"
