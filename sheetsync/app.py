@@ -28,6 +28,7 @@ def open_sheet(settings: Settings) -> Spreadsheet:
         settings.worksheet,
         settings.service_account_file,
         settings.sheets_api_base,
+        settings.retry,
     )
 
 
@@ -39,6 +40,7 @@ def open_billing(settings: Settings, spreadsheet_key: str) -> StripeBilling:
         api_base=settings.stripe_api_base,
         send_invoices=settings.send_invoices,
         prices_include_tax=settings.prices_include_tax,
+        retry=settings.retry,
     )
 
 

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sheetsync import money
 from sheetsync.errors import ConfigError
 from sheetsync.model import Mode
+from sheetsync.retry import RetryPolicy
 
 _SHEET_URL = re.compile(r"/spreadsheets/d/([a-zA-Z0-9_-]+)")
 
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     prices_include_tax: bool = False
     poll_interval: int = Field(300, ge=10)
     columns: dict[str, str] = Field(default_factory=dict)
+    retry_attempts: int = Field(5, ge=1, le=20)
+    retry_budget_seconds: float = Field(60.0, ge=0, le=3600)
+    retry_base_delay: float = Field(0.5, ge=0, le=60)
+    lock_dir: Path | None = None
+    lock_timeout: float = Field(60.0, ge=0)
 
     @field_validator("spreadsheet")
     @classmethod
@@ -93,6 +99,15 @@ class Settings(BaseSettings):
         if not money.is_supported(value):
             raise ValueError(f"{value!r} is not a currency Stripe accepts")
         return value.upper()
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """How hard to retry a failed request to either API."""
+        return RetryPolicy(
+            attempts=self.retry_attempts,
+            base_delay=self.retry_base_delay,
+            budget=self.retry_budget_seconds,
+        )
 
     @property
     def zone(self) -> ZoneInfo:

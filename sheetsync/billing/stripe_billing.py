@@ -19,6 +19,7 @@ from sheetsync import money
 from sheetsync.billing import BillRequest, InvoiceState
 from sheetsync.errors import BillingError, RowError
 from sheetsync.model import Draft, Line
+from sheetsync.retry import DEFAULT_POLICY, GaveUp, RetryPolicy, Transient, retrying
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,12 @@ class StripeBilling:
         api_base: str = STRIPE_API,
         send_invoices: bool = False,
         prices_include_tax: bool = False,
+        retry: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
         self._client = stripe.StripeClient(
-            api_key, base_addresses={"api": api_base}, max_network_retries=2
+            api_key, base_addresses={"api": api_base}, max_network_retries=0
         )
+        self._retry = retry
         self._sheet = spreadsheet_key
         self._send = send_invoices
         self._inclusive = prices_include_tax
@@ -220,21 +223,28 @@ class StripeBilling:
             after = page.data[-1].id
 
     def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        self._requests += 1
+        def attempt() -> T:
+            self._requests += 1
+            try:
+                return method(*args, **kwargs)
+            except (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError) as exc:
+                raise Transient(type(exc).__name__, _retry_after(exc)) from None
+            except stripe.StripeError as exc:
+                if exc.http_status == 409:  # a concurrent request with the same key
+                    raise Transient("409 conflict", _retry_after(exc)) from None
+                raise
+
         try:
-            return method(*args, **kwargs)
+            return retrying(attempt, self._retry, "Stripe request")
+        except GaveUp as exc:
+            raise BillingError(str(exc), retryable=True) from None
         except stripe.InvalidRequestError as exc:
-            raise RowError(
-                f"Stripe refused it: {exc.user_message or exc.code or 'bad request'}"
-            ) from None
+            message = exc.user_message or exc.code or "bad request"
+            raise RowError(f"Stripe refused it: {message}") from None
         except (stripe.AuthenticationError, stripe.PermissionError):
             raise BillingError(
                 "Stripe refused the API key: check SHEETSYNC_STRIPE_API_KEY (and, for a "
                 "restricted key, its permissions)"
-            ) from None
-        except (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError) as exc:
-            raise BillingError(
-                f"Stripe is unavailable: {type(exc).__name__}", retryable=True
             ) from None
         except stripe.StripeError as exc:
             raise BillingError(f"Stripe refused a request: {type(exc).__name__}") from None
@@ -270,3 +280,8 @@ def state(stripe_invoice: Any) -> InvoiceState:
 def plain(value: Decimal) -> Decimal:
     """The same Decimal without an exponent, so it is sent as 123450, not 1.2345E+5."""
     return Decimal(format(value, "f"))
+
+
+def _retry_after(exc: stripe.StripeError) -> float | None:
+    value = str((exc.headers or {}).get("Retry-After", ""))
+    return float(value) if value.strip().isdigit() else None

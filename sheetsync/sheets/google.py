@@ -24,6 +24,7 @@ from gspread.exceptions import APIError
 
 from sheetsync.errors import ConfigError, SheetError
 from sheetsync.model import Cell
+from sheetsync.retry import DEFAULT_POLICY, GaveUp, RetryPolicy, Transient, retrying
 from sheetsync.sheets import CellWrite
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,12 @@ class GoogleSheet:
     """One worksheet of a Google spreadsheet."""
 
     def __init__(
-        self, spreadsheet_id: str, worksheet: str, key_file: Path, api_base: str = GOOGLE_API
+        self,
+        spreadsheet_id: str,
+        worksheet: str,
+        key_file: Path,
+        api_base: str = GOOGLE_API,
+        retry: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
         try:
             credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
@@ -100,6 +106,8 @@ class GoogleSheet:
         if api_base.rstrip("/") != GOOGLE_API:
             route_to(client, api_base)
         self._http = client.http_client
+        self._http.set_timeout((10, 120))
+        self._retry = retry
         self._id = spreadsheet_id
         self._title = worksheet
         self._quoted = "'" + worksheet.replace("'", "''") + "'"
@@ -199,17 +207,27 @@ class GoogleSheet:
         params: Any = None,
         body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        self._requests += 1
         data = None if body is None else encode_json(body).encode()
         headers = None if body is None else {"Content-Type": "application/json"}
+
+        def attempt() -> requests.Response:
+            self._requests += 1
+            try:
+                return self._http.request(method, url, params=params, data=data, headers=headers)
+            except APIError as exc:
+                status = exc.response.status_code
+                if status == 429 or status >= 500:
+                    raise Transient(f"HTTP {status}", _retry_after(exc.response)) from None
+                raise SheetError(self._explain(exc)) from None
+            except GoogleAuthError as exc:
+                raise SheetError(f"Google refused the service-account key: {exc}") from None
+            except requests.RequestException as exc:
+                raise Transient(type(exc).__name__) from None
+
         try:
-            response = self._http.request(method, url, params=params, data=data, headers=headers)
-        except APIError as exc:
-            raise SheetError(self._explain(exc)) from None
-        except GoogleAuthError as exc:
-            raise SheetError(f"Google refused the service-account key: {exc}") from None
-        except requests.RequestException as exc:
-            raise SheetError(f"could not reach Google Sheets: {type(exc).__name__}") from None
+            response = retrying(attempt, self._retry, "Google Sheets request")
+        except GaveUp as exc:
+            raise SheetError(str(exc)) from None
         parsed: dict[str, Any] = json.loads(response.text or "{}", parse_float=Decimal)
         return parsed
 
@@ -258,3 +276,8 @@ def encode_json(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ",".join(encode_json(v) for v in value) + "]"
     return json.dumps(value)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.strip().isdigit() else None
