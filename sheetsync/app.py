@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from sheetsync.billing.stripe_billing import StripeBilling
 from sheetsync.config import Settings
-from sheetsync.engine import CycleOptions, CycleReport, run_cycle
+from sheetsync.engine import CycleOptions, run_cycle
 from sheetsync.errors import ConfigError
 from sheetsync.parse import Defaults
+from sheetsync.report import CycleReport
 from sheetsync.sheets import Spreadsheet
 from sheetsync.sheets.google import GoogleSheet
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sheetsync.app import run_once
 from sheetsync.config import load_settings
-from sheetsync.engine import CycleReport
 from sheetsync.errors import SheetsyncError
+from sheetsync.report import CycleReport
 
 
 def build_parser() -> argparse.ArgumentParser:

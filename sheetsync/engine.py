@@ -6,27 +6,29 @@ This module sequences the side effects; the decisions are in `plan`.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, tzinfo
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 
 from sheetsync.billing import Billing, BillRequest, InvoiceState
-from sheetsync.errors import BillingError, RowError
-from sheetsync.model import HEADERS, OPEN_STATUSES, WRITABLE_COLUMNS, Column, Draft, Status, Table
-from sheetsync.money import format_amount
+from sheetsync.errors import BillingError, Interrupted, RowError
+from sheetsync.model import HEADERS, OPEN_STATUSES, WRITABLE_COLUMNS, Column, Row, Status, Table
 from sheetsync.parse import Defaults, read_table
 from sheetsync.plan import (
     Changes,
     Plan,
+    PlannedBill,
     billed_changes,
+    derive_sync_id,
+    draft_fingerprint,
     due_timestamp,
+    edited_message,
     invoices_to_watch,
     plan_cycle,
     synced_stamp,
 )
+from sheetsync.report import CycleReport, describe
 from sheetsync.sheets import CellWrite, Spreadsheet
 
 log = logging.getLogger(__name__)
@@ -41,31 +43,6 @@ class CycleOptions:
     renames: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class CycleReport:
-    """What a cycle did, for people (`summary`) and machines (`as_json`)."""
-
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: int = 0
-    sheet_requests: int = 0
-    stripe_requests: int = 0
-    duration_s: float = 0.0
-    actions: list[str] = field(default_factory=list)
-    orphans: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """The JSON object `sheetsync run --json` prints."""
-        return asdict(self)
-
-
-def new_sync_id() -> str:
-    """A short random identity for a row."""
-    return "ss_" + secrets.token_hex(6)
-
-
 def run_cycle(
     sheet: Spreadsheet,
     billing: Billing,
@@ -73,22 +50,35 @@ def run_cycle(
     now: datetime,
     *,
     dry_run: bool = False,
-    new_id: Callable[[], str] = new_sync_id,
+    stop: Callable[[], bool] = lambda: False,
 ) -> CycleReport:
     """Run one cycle and report it; with `dry_run`, only read and plan.
 
+    `stop` is asked before each Stripe action; once it says yes, the cycle
+    writes what it knows and raises Interrupted.
+
     :raises SheetError: when the sheet cannot be read or written.
-    :raises BillingError: when Stripe fails in a way no row can absorb; what was
-        learned before is written first.
+    :raises BillingError: when Stripe fails beyond retries; what was learned
+        before is written first.
+    :raises Interrupted: when `stop` said so.
     """
     started = time.monotonic()
     table = read_table(sheet.read(), options.renames)
     invoices = _watched_invoices(table, billing)
-    plan = plan_cycle(table, invoices, now, options.zone, options.defaults, new_id)
+    day = now.astimezone(UTC).date()
+    plan = plan_cycle(
+        table,
+        invoices,
+        now,
+        options.zone,
+        options.defaults,
+        lambda row: derive_sync_id(sheet.key, row, day),
+    )
     report = CycleReport(rows=len(table.rows), actions=describe(plan, table))
     changes = plan.changes
     if not dry_run and not plan.idle:
-        changes = _apply(sheet, billing, table, plan, now, options.zone, report)
+        cycle = _Cycle(sheet, billing, options, now, report, stop)
+        changes = cycle.apply(table, plan)
     report.errors = _error_rows(table, plan, changes)
     report.unchanged = report.rows - report.created - report.updated
     report.sheet_requests, report.stripe_requests = sheet.requests, billing.requests
@@ -112,125 +102,146 @@ def _watched_invoices(table: Table, billing: Billing) -> dict[str, InvoiceState]
     return known | billing.invoices(sorted(moved))
 
 
-def _apply(
-    sheet: Spreadsheet,
-    billing: Billing,
-    table: Table,
-    plan: Plan,
-    now: datetime,
-    zone: tzinfo,
-    report: CycleReport,
-) -> dict[str, Changes]:
-    columns = _ensure_columns(sheet, table)
-    claims = [CellWrite(c.row, columns[Column.SYNC_ID], c.sync_id) for c in plan.claims]
-    claims += [
-        CellWrite(c.row, columns[Column.STATUS], Status.PROCESSING.value)
-        for c in plan.claims
-        if c.processing
-    ]
-    sheet.write(claims)
-    changes = dict(plan.changes)
-    failure: BillingError | None = None
-    try:
-        _act(billing, plan, changes, now, zone, report)
-    except BillingError as exc:
-        failure = exc
-    _write_results(sheet, columns, changes, plan, report)
-    if failure is not None:
-        raise failure
-    return changes
+@dataclass
+class _Cycle:
+    sheet: Spreadsheet
+    billing: Billing
+    options: CycleOptions
+    now: datetime
+    report: CycleReport
+    stop: Callable[[], bool]
+    billed: dict[str, InvoiceState] = field(default_factory=dict)
 
+    @property
+    def stamp(self) -> str:
+        return synced_stamp(self.now, self.options.zone)
 
-def _act(
-    billing: Billing,
-    plan: Plan,
-    changes: dict[str, Changes],
-    now: datetime,
-    zone: tzinfo,
-    report: CycleReport,
-) -> None:
-    stamp = synced_stamp(now, zone)
-    for bill in plan.bills:
-        request = BillRequest(
-            bill.sync_id, bill.draft, due_timestamp(bill.draft.due_date, zone), bill.recover
-        )
+    def apply(self, table: Table, plan: Plan) -> dict[str, Changes]:
+        """Claim, act, write; a failure mid-way still writes what is known."""
+        self._claim(table, plan)
+        changes = dict(plan.changes)
+        failure: BillingError | Interrupted | None = None
         try:
-            invoice = billing.bill(request)
-        except RowError as exc:
-            changes[bill.sync_id] = _row_error(str(exc), stamp)
-            continue
-        changes[bill.sync_id] = billed_changes(invoice, bill.draft, stamp)
-        report.created += 1
-    for void in plan.voids:
-        try:
-            billing.void(void.invoice_id)
-        except RowError as exc:
-            changes[void.sync_id] = {Column.ERROR: str(exc), Column.LAST_SYNCED: stamp}
-            continue
-        changes[void.sync_id] = {
-            Column.STATUS: Status.VOID.value,
-            Column.ERROR: "",
-            Column.LAST_SYNCED: stamp,
-        }
+            self._act(plan, changes)
+        except (BillingError, Interrupted) as exc:
+            failure = exc
+        self._write_results(changes, plan)
+        if failure is not None:
+            raise failure
+        return changes
 
-
-def _row_error(message: str, stamp: str) -> Changes:
-    return {Column.STATUS: Status.ERROR.value, Column.ERROR: message, Column.LAST_SYNCED: stamp}
-
-
-def _ensure_columns(sheet: Spreadsheet, table: Table) -> dict[Column, int]:
-    columns = dict(table.columns)
-    if table.missing:
-        first = len(table.header)
-        sheet.add_columns([HEADERS[c] for c in table.missing], first)
-        columns.update({c: first + i for i, c in enumerate(table.missing)})
-    return columns
-
-
-def _write_results(
-    sheet: Spreadsheet,
-    columns: dict[Column, int],
-    changes: dict[str, Changes],
-    plan: Plan,
-    report: CycleReport,
-) -> None:
-    if not changes and not plan.duplicates:
-        return
-    rows_by_id: dict[str, list[int]] = {}
-    for number, value in enumerate(sheet.read_column(columns[Column.SYNC_ID]), start=1):
-        if number > 1 and value not in (None, ""):
-            rows_by_id.setdefault(str(value).strip(), []).append(number)
-    cells: list[CellWrite] = []
-    for sync_id, row_changes in changes.items():
-        rows = rows_by_id.get(sync_id, [])
-        if len(rows) != 1:
-            _orphan(report, sync_id, row_changes, rows)
-            continue
+    def _claim(self, table: Table, plan: Plan) -> None:
+        columns = dict(table.columns)
+        if table.missing:
+            first = len(table.header)
+            self.sheet.add_columns([HEADERS[c] for c in table.missing], first)
+            columns.update({c: first + i for i, c in enumerate(table.missing)})
+        cells = [CellWrite(c.row, columns[Column.SYNC_ID], c.sync_id) for c in plan.claims]
         cells += [
-            CellWrite(rows[0], columns[c], v)
-            for c, v in row_changes.items()
-            if c in WRITABLE_COLUMNS and c in columns
+            CellWrite(c.row, columns[Column.STATUS], Status.PROCESSING.value)
+            for c in plan.claims
+            if c.processing
         ]
-        if Column.STRIPE_ID not in row_changes:
-            report.updated += 1
-    for sync_id in plan.duplicates:
-        for number in rows_by_id.get(sync_id, []):
-            cells.append(
-                CellWrite(
-                    number, columns[Column.ERROR], duplicate_message(sync_id, rows_by_id[sync_id])
-                )
-            )
-    sheet.write(cells)
+        self.sheet.write(cells)
 
+    def _act(self, plan: Plan, changes: dict[str, Changes]) -> None:
+        for index, bill in enumerate(plan.bills):
+            if self.stop():
+                self._release(plan.bills[index:], changes)
+                raise Interrupted(f"stopped after billing {self.report.created} rows")
+            try:
+                changes[bill.sync_id] = self._bill(bill)
+            except RowError as exc:
+                changes[bill.sync_id] = {
+                    Column.STATUS: Status.ERROR.value,
+                    Column.ERROR: str(exc),
+                    Column.LAST_SYNCED: self.stamp,
+                }
+            except BillingError:
+                self._release(plan.bills[index + 1 :], changes)
+                raise
+        for void in plan.voids:
+            if self.stop():
+                raise Interrupted(f"stopped after billing {self.report.created} rows")
+            try:
+                self.billing.void(void.invoice_id)
+            except RowError as exc:
+                changes[void.sync_id] = {Column.ERROR: str(exc), Column.LAST_SYNCED: self.stamp}
+                continue
+            changes[void.sync_id] = {
+                Column.STATUS: Status.VOID.value,
+                Column.ERROR: "",
+                Column.LAST_SYNCED: self.stamp,
+            }
 
-def _orphan(report: CycleReport, sync_id: str, changes: Changes, rows: list[int]) -> None:
-    stripe_id = str(changes.get(Column.STRIPE_ID) or "")
-    where = "was deleted" if not rows else f"now appears in rows {rows}"
-    note = f"row with Sync ID {sync_id} {where} before its results could be written"
-    if stripe_id:
-        note += f"; its Stripe object {stripe_id} exists"
-    log.warning("%s", note)
-    report.orphans.append(note)
+    def _bill(self, bill: PlannedBill) -> Changes:
+        request = BillRequest(
+            sync_id=bill.sync_id,
+            draft=bill.draft,
+            due_at=due_timestamp(bill.draft.due_date, self.options.zone),
+            fingerprint=draft_fingerprint(bill.draft),
+            recover=bill.recover,
+            attempt=str(int(self.now.timestamp())),
+        )
+        invoice = self.billing.bill(request)
+        self.billed[bill.sync_id] = invoice
+        self.report.created += 1
+        return billed_changes(invoice, bill.draft, self.stamp)
+
+    def _release(self, bills: list[PlannedBill], changes: dict[str, Changes]) -> None:
+        """Rows claimed but never sent to Stripe go back to draft."""
+        for bill in bills:
+            changes[bill.sync_id] = {Column.STATUS: Status.DRAFT.value}
+
+    def _write_results(self, changes: dict[str, Changes], plan: Plan) -> None:
+        if not changes and not plan.duplicates:
+            return
+        current = read_table(self.sheet.read(), self.options.renames)
+        rows_by_id: dict[str, list[Row]] = {}
+        for row in current.rows:
+            if row.sync_id:
+                rows_by_id.setdefault(row.sync_id, []).append(row)
+        cells: list[CellWrite] = []
+        for sync_id, row_changes in changes.items():
+            rows = rows_by_id.get(sync_id, [])
+            if len(rows) != 1:
+                self._orphan(sync_id, row_changes, rows)
+                continue
+            cells += self._cells(current, rows[0], self._checked(rows[0], sync_id, row_changes))
+        for sync_id in plan.duplicates:
+            numbers = [r.number for r in rows_by_id.get(sync_id, [])]
+            cells += [
+                CellWrite(n, current.columns[Column.ERROR], duplicate_message(sync_id, numbers))
+                for n in numbers
+            ]
+        self.sheet.write(cells)
+
+    def _checked(self, row: Row, sync_id: str, changes: Changes) -> Changes:
+        """Flag a row whose figures a person changed while it was being billed."""
+        invoice = self.billed.get(sync_id)
+        if invoice is not None:
+            edited = edited_message(row, invoice, self.options.defaults)
+            if edited:
+                return {**changes, Column.ERROR: edited}
+        return changes
+
+    def _cells(self, table: Table, row: Row, changes: Changes) -> list[CellWrite]:
+        if Column.STRIPE_ID not in changes:
+            self.report.updated += 1
+        return [
+            CellWrite(row.number, table.columns[c], v)
+            for c, v in changes.items()
+            if c in WRITABLE_COLUMNS and c in table.columns
+        ]
+
+    def _orphan(self, sync_id: str, changes: Changes, rows: list[Row]) -> None:
+        stripe_id = str(changes.get(Column.STRIPE_ID) or "")
+        where = "was deleted" if not rows else f"is now in rows {[r.number for r in rows]}"
+        note = f"the row with Sync ID {sync_id} {where} before its results could be written"
+        if stripe_id:
+            note += f"; its Stripe invoice {stripe_id} exists"
+        log.warning("%s", note)
+        self.report.orphans.append(note)
 
 
 def duplicate_message(sync_id: str, rows: list[int]) -> str:
@@ -244,34 +255,5 @@ def duplicate_message(sync_id: str, rows: list[int]) -> str:
 
 def _error_rows(table: Table, plan: Plan, changes: Mapping[str, Changes]) -> int:
     pending = {s for s, ch in changes.items() if ch.get(Column.STATUS) == Status.ERROR}
-    ids_changing = set(changes)
-    existing = sum(
-        1 for r in table.rows if r.status == Status.ERROR and r.sync_id not in ids_changing
-    )
+    existing = sum(1 for r in table.rows if r.status == Status.ERROR and r.sync_id not in changes)
     return existing + len(pending) + sum(len(v) for v in plan.duplicates.values())
-
-
-def describe(plan: Plan, table: Table) -> list[str]:
-    """The plan in words, one line per action (what --dry-run prints)."""
-    by_id = {r.sync_id: r.number for r in table.rows if r.sync_id}
-    by_id.update({c.sync_id: c.row for c in plan.claims})
-    lines = [
-        f"row {b.row}: bill {_amount(b.draft)} to {b.draft.customer_email}"
-        + (" (recovering an interrupted billing)" if b.recover else "")
-        for b in plan.bills
-    ]
-    lines += [f"row {v.row}: void {v.invoice_id}" for v in plan.voids]
-    for sync_id, changes in plan.changes.items():
-        shown = ", ".join(
-            f"{HEADERS[c]} → {v}" for c, v in changes.items() if c is not Column.LAST_SYNCED
-        )
-        lines.append(f"row {by_id.get(sync_id, '?')}: {shown}")
-    for sync_id, rows in plan.duplicates.items():
-        lines.append(f"rows {rows}: Sync ID {sync_id} is duplicated; neither is touched")
-    return lines
-
-
-def _amount(draft: Draft) -> str:
-    return format_amount(draft.subtotal, draft.currency) + (
-        " + tax" if any(ln.tax_rate for ln in draft.lines) else ""
-    )

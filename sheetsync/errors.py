@@ -6,7 +6,8 @@
     ├── ConfigError           a setting is missing or wrong
     ├── SheetError            the spreadsheet could not be read or written
     ├── BillingError          Stripe refused or could not be reached
-    └── RowError              one row cannot be billed; it knows its row
+    ├── RowError              one row cannot be billed; it knows its row
+    └── Interrupted           a signal stopped the cycle after it wrote what it knew
 
 Adapters translate vendor exceptions into these at the edge; anything else
 that escapes is a bug and keeps its traceback.
@@ -41,3 +42,7 @@ class RowError(SheetsyncError):
     def __init__(self, message: str, *, row: int | None = None) -> None:
         super().__init__(message)
         self.row = row
+
+
+class Interrupted(SheetsyncError):
+    """A signal asked the cycle to stop; what was done is written."""

@@ -109,6 +109,9 @@ OWNED_COLUMNS = (
 )
 """Columns sheetsync writes; added at the right of the header when missing."""
 
+INPUT_COLUMNS = frozenset(Column) - frozenset(OWNED_COLUMNS) - {Column.STATUS}
+"""Columns people fill in to describe an invoice."""
+
 REQUIRED_COLUMNS = (Column.STATUS, Column.CUSTOMER_EMAIL)
 """Columns without which no row can be billed."""
 

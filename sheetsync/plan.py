@@ -5,6 +5,7 @@ Nothing here talks to the sheet or to Stripe, or reads the clock.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,17 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sheetsync import money
 from sheetsync.billing import InvoiceState
-from sheetsync.model import OPEN_STATUSES, Cell, Column, Draft, Mode, Row, Status, Table
+from sheetsync.model import (
+    INPUT_COLUMNS,
+    OPEN_STATUSES,
+    Cell,
+    Column,
+    Draft,
+    Mode,
+    Row,
+    Status,
+    Table,
+)
 from sheetsync.parse import Defaults, parse_draft
 
 Changes = dict[Column, Cell]
@@ -78,93 +89,127 @@ def plan_cycle(
     now: datetime,
     zone: tzinfo,
     defaults: Defaults,
-    new_id: Callable[[], str],
+    new_id: Callable[[Row], str],
 ) -> Plan:
     """Decide every row's action for this cycle.
 
     `invoices` holds the Stripe state of the watched rows' invoices (open ones
-    and the ones that left the open list since the last cycle).
+    and the ones that left the open list since the last cycle). `new_id` gives
+    a row that has none its Sync ID.
     """
-    plan = Plan()
+    planner = _Planner(Plan(), invoices, now, zone, defaults, new_id)
     counts = Counter(row.sync_id for row in table.rows if row.sync_id)
-    today = now.astimezone(zone).date()
-    stamp = synced_stamp(now, zone)
     for row in table.rows:
         if row.sync_id and counts[row.sync_id] > 1:
-            plan.duplicates.setdefault(row.sync_id, []).append(row.number)
-            continue
-        _plan_row(plan, row, invoices, today, zone, defaults, new_id, stamp, now)
-    return plan
+            planner.plan.duplicates.setdefault(row.sync_id, []).append(row.number)
+        else:
+            planner.row(row)
+    return planner.plan
 
 
-def _plan_row(
-    plan: Plan,
-    row: Row,
-    invoices: Mapping[str, InvoiceState],
-    today: date,
-    zone: tzinfo,
-    defaults: Defaults,
-    new_id: Callable[[], str],
-    stamp: str,
-    now: datetime,
-) -> None:
-    status = row.status
-    invoice = invoices.get(row.stripe_id)
-    if status == Status.DRAFT and row.stripe_id:
-        changes = invoice_changes(row, invoice, now, zone) if invoice else {}
-        changes.setdefault(Column.STATUS, _status_cell(row, invoice, now))
-        message = (
-            f"This row is already billed as {row.stripe_id}; an invoice keeps its amount. "
-            "To bill again, set Status to void, then add a new row."
-        )
-        _change(plan, row, {**changes, Column.ERROR: message}, stamp)
-    elif status in (Status.DRAFT, Status.PROCESSING):
-        _plan_draft(plan, row, today, zone, defaults, new_id, stamp)
-    elif status == Status.VOID and invoice is not None and invoice.status == "open":
-        plan.voids.append(
-            PlannedVoid(row.number, row.sync_id or _claim(plan, row, new_id), row.stripe_id)
-        )
-    elif status in OPEN_STATUSES and invoice is not None:
-        _change(plan, row, invoice_changes(row, invoice, now, zone), stamp)
+@dataclass
+class _Planner:
+    plan: Plan
+    invoices: Mapping[str, InvoiceState]
+    now: datetime
+    zone: tzinfo
+    defaults: Defaults
+    new_id: Callable[[Row], str]
+
+    def row(self, row: Row) -> None:
+        status = row.status
+        invoice = self.invoices.get(row.stripe_id)
+        if status == Status.DRAFT and row.stripe_id:
+            message = (
+                f"This row is already billed as {row.stripe_id}; an invoice keeps its amount. "
+                "To bill again, set Status to void, then add a new row."
+            )
+            changes = invoice_changes(row, invoice, self.now, self.zone) if invoice else {}
+            self.change(row, {Column.STATUS: Status.SENT.value, **changes, Column.ERROR: message})
+        elif status in (Status.DRAFT, Status.PROCESSING):
+            self.draft(row)
+        elif status == Status.VOID and invoice is not None and invoice.status == "open":
+            sync_id = row.sync_id or self.claim(row)
+            self.plan.voids.append(PlannedVoid(row.number, sync_id, row.stripe_id))
+        elif status in OPEN_STATUSES and invoice is not None:
+            changes = invoice_changes(row, invoice, self.now, self.zone)
+            changes[Column.ERROR] = edited_message(row, invoice, self.defaults)
+            self.change(row, changes)
+        elif status and status not in _KNOWN:
+            self.change(
+                row,
+                {
+                    Column.ERROR: f'Status "{row.text(Column.STATUS)}" is unknown; '
+                    "use draft to bill the row, or void to cancel its invoice"
+                },
+            )
+
+    def draft(self, row: Row) -> None:
+        draft = parse_draft(row, self.defaults, self.now.astimezone(self.zone).date())
+        if isinstance(draft, Draft) and draft.mode is Mode.PAYMENT_LINK:
+            draft = ["Mode payment_link is not supported yet; use invoice"]
+        if isinstance(draft, list):
+            self.change(row, {Column.STATUS: Status.ERROR.value, Column.ERROR: "; ".join(draft)})
+            return
+        sync_id = row.sync_id or self.new_id(row)
+        self.plan.claims.append(Claim(row.number, sync_id, processing=True))
+        self.plan.bills.append(PlannedBill(row.number, sync_id, draft, recover=bool(row.sync_id)))
+
+    def claim(self, row: Row) -> str:
+        sync_id = self.new_id(row)
+        self.plan.claims.append(Claim(row.number, sync_id, processing=False))
+        return sync_id
+
+    def change(self, row: Row, changes: Changes) -> None:
+        changed = {c: v for c, v in changes.items() if not _same(row.cells.get(c), v)}
+        if changed:
+            sync_id = row.sync_id or self.claim(row)
+            self.plan.changes[sync_id] = {
+                **changed,
+                Column.LAST_SYNCED: synced_stamp(self.now, self.zone),
+            }
 
 
-def _plan_draft(
-    plan: Plan,
-    row: Row,
-    today: date,
-    zone: tzinfo,
-    defaults: Defaults,
-    new_id: Callable[[], str],
-    stamp: str,
-) -> None:
-    draft = parse_draft(row, defaults, today)
-    if isinstance(draft, Draft) and draft.mode is Mode.PAYMENT_LINK:
-        draft = ["Mode payment_link is not supported yet; use invoice"]
-    if isinstance(draft, list):
-        sync_id = row.sync_id or _claim(plan, row, new_id)
-        changes: Changes = {Column.STATUS: Status.ERROR.value, Column.ERROR: "; ".join(draft)}
-        if not _same(row.cells.get(Column.STATUS), Status.ERROR.value) or not _same(
-            row.cells.get(Column.ERROR), changes[Column.ERROR]
-        ):
-            plan.changes[sync_id] = {**changes, Column.LAST_SYNCED: stamp}
-        return
-    recover = row.status == Status.PROCESSING and bool(row.sync_id)
-    sync_id = row.sync_id or new_id()
-    if not recover:
-        plan.claims.append(Claim(row.number, sync_id, processing=True))
-    plan.bills.append(PlannedBill(row.number, sync_id, draft, recover))
+_KNOWN = frozenset(s.value for s in Status)
 
 
-def _claim(plan: Plan, row: Row, new_id: Callable[[], str]) -> str:
-    sync_id = new_id()
-    plan.claims.append(Claim(row.number, sync_id, processing=False))
-    return sync_id
+def draft_fingerprint(draft: Draft) -> str:
+    """A short digest of what an invoice bills: email, currency and every line's figures."""
+    lines = ";".join(
+        f"{ln.quantity.normalize()}x{ln.unit_price.normalize()}@{ln.tax_rate or 0}"
+        for ln in draft.lines
+    )
+    text = f"{draft.customer_email.casefold()}|{draft.currency}|{lines}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _change(plan: Plan, row: Row, changes: Changes, stamp: str) -> None:
-    changed = {c: v for c, v in changes.items() if not _same(row.cells.get(c), v)}
-    if changed:
-        plan.changes[row.sync_id] = {**changed, Column.LAST_SYNCED: stamp}
+def row_fingerprint(row: Row, defaults: Defaults) -> str:
+    """The fingerprint of the figures a row shows now ('' when they no longer parse)."""
+    # date.min as today: a sent row's due date is history, not an input to check.
+    parsed = parse_draft(row, defaults, date.min)
+    return draft_fingerprint(parsed) if isinstance(parsed, Draft) else ""
+
+
+def edited_message(row: Row, invoice: InvoiceState, defaults: Defaults) -> str:
+    """The Error of a billed row whose figures changed since billing ('' when they did not)."""
+    if not invoice.fingerprint or row_fingerprint(row, defaults) == invoice.fingerprint:
+        return ""
+    total = money.format_amount(money.from_minor(invoice.total, invoice.currency), invoice.currency)
+    return (
+        f"Changed after billing: invoice {invoice.id} keeps {total} and its customer. "
+        "To bill the new figures, set Status to void, then add a new row."
+    )
+
+
+def derive_sync_id(spreadsheet: str, row: Row, day: date) -> str:
+    """A Sync ID two processes reading the same row on the same day agree on.
+
+    So overlapping runs on different machines claim a row under one ID, and
+    Stripe's idempotency keys turn the second run's calls into replays.
+    """
+    cells = "|".join(f"{c.value}={row.text(c)}" for c in sorted(row.cells) if c in INPUT_COLUMNS)
+    text = f"{spreadsheet}|{row.number}|{day.isoformat()}|{cells}"
+    return "ss_" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def invoice_changes(row: Row, invoice: InvoiceState, now: datetime, zone: tzinfo) -> Changes:

@@ -40,7 +40,7 @@ def plan_for(rows: list[list[Any]], invoices: dict[str, InvoiceState] | None = N
 
 
 def plan_for_table(table: Any, invoices: dict[str, InvoiceState], ids: Any) -> Any:
-    return plan_cycle(table, invoices, NOW, ZoneInfo("UTC"), Defaults(), lambda: next(ids))
+    return plan_cycle(table, invoices, NOW, ZoneInfo("UTC"), Defaults(), lambda row: next(ids))
 
 
 def open_invoice(**fields: Any) -> InvoiceState:
@@ -77,9 +77,9 @@ def test_an_error_row_is_left_alone_until_set_to_draft() -> None:
     assert again.claims == [] and again.changes["ss_8"][Column.STATUS] == "error"
 
 
-def test_a_processing_row_is_recovered_not_claimed() -> None:
+def test_a_processing_row_is_recovered_under_its_own_id() -> None:
     plan = plan_for([["processing", "a@b.co", "Work", Decimal(10), "ss_7"]])
-    assert plan.claims == []
+    assert [(c.sync_id, c.processing) for c in plan.claims] == [("ss_7", True)]
     assert [(b.sync_id, b.recover) for b in plan.bills] == [("ss_7", True)]
 
 

@@ -29,6 +29,7 @@ class InvoiceState:
     paid_at: int | None = None
     attempted: bool = False
     sync_id: str = ""
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class BillRequest:
     sync_id: str
     draft: Draft
     due_at: int
+    fingerprint: str
     recover: bool = False
+    attempt: str = ""
 
 
 class Billing(Protocol):

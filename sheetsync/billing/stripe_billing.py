@@ -77,6 +77,11 @@ class StripeBilling:
         draft = request.draft
         customer = self._customer(draft.customer_email, draft.customer_name, request.sync_id)
         invoice = self._existing(customer, request.sync_id) if request.recover else None
+        if invoice is not None and invoice.status == "draft":
+            if metadata(invoice).get("sheetsync_fingerprint") != request.fingerprint:
+                # An unfinished draft for figures the row no longer has: start afresh.
+                self._call(self._client.v1.invoices.delete, invoice.id)
+                invoice = None
         if invoice is None:
             invoice = self._create_invoice(customer, request)
         if invoice.status == "draft":
@@ -85,13 +90,13 @@ class StripeBilling:
                 self._client.v1.invoices.finalize_invoice,
                 invoice.id,
                 {"auto_advance": False},
-                options=self._key(request.sync_id, "finalize"),
+                options=self._key(request, "finalize"),
             )
             if self._send:
                 invoice = self._call(
                     self._client.v1.invoices.send_invoice,
                     invoice.id,
-                    options=self._key(request.sync_id, "send"),
+                    options=self._key(request, "send"),
                 )
         return state(invoice)
 
@@ -136,14 +141,18 @@ class StripeBilling:
             "auto_advance": False,
             "currency": draft.currency.lower(),
             "pending_invoice_items_behavior": "exclude",
-            "metadata": {"sheetsync_id": request.sync_id, "sheetsync_spreadsheet": self._sheet},
+            "metadata": {
+                "sheetsync_id": request.sync_id,
+                "sheetsync_spreadsheet": self._sheet,
+                "sheetsync_fingerprint": request.fingerprint,
+            },
         }
         if draft.memo:
             params["description"] = draft.memo
         if draft.invoice_number:
             params["number"] = draft.invoice_number
         return self._call(
-            self._client.v1.invoices.create, params, options=self._key(request.sync_id, "invoice")
+            self._client.v1.invoices.create, params, options=self._key(request, "invoice")
         )
 
     def _add_missing_items(self, invoice: stripe.Invoice, customer: str, req: BillRequest) -> None:
@@ -163,7 +172,7 @@ class StripeBilling:
             self._call(
                 self._client.v1.invoice_items.create,
                 params,
-                options=self._key(req.sync_id, f"item-{index}"),
+                options=self._key(req, f"item-{index}"),
             )
 
     def _item_params(self, invoice: str, customer: str, draft: Draft, line: Line) -> dict[str, Any]:
@@ -207,8 +216,16 @@ class StripeBilling:
             ).id
         return self._tax_rates[key]
 
-    def _key(self, sync_id: str, step: str) -> dict[str, str]:
-        return {"idempotency_key": f"sheetsync:{self._sheet}:{sync_id}:{step}"}
+    def _key(self, request: BillRequest, step: str) -> dict[str, str]:
+        """The idempotency key of one step of billing a row.
+
+        A first attempt's keys depend only on the row, so an overlapping run
+        replays them. A recovery looked at Stripe's state before each step, so
+        it adds its own attempt tag: that gets past keys whose saved answer was
+        a 500, and keys Stripe has forgotten after 24 hours cannot matter.
+        """
+        key = f"sheetsync:{self._sheet}:{request.sync_id}:{step}"
+        return {"idempotency_key": f"{key}:{request.attempt}" if request.recover else key}
 
     def _list(self, method: Callable[..., Any], params: dict[str, Any]) -> Iterator[Any]:
         after: str | None = None
@@ -274,6 +291,7 @@ def state(stripe_invoice: Any) -> InvoiceState:
         paid_at=transitions.get("paid_at"),
         attempted=bool(invoice.get("attempted")),
         sync_id=(invoice.get("metadata") or {}).get("sheetsync_id", ""),
+        fingerprint=(invoice.get("metadata") or {}).get("sheetsync_fingerprint", ""),
     )
 
 

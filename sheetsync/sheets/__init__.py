@@ -41,13 +41,6 @@ class Spreadsheet(Protocol):
         """
         ...
 
-    def read_column(self, column: int) -> list[Cell]:
-        """One column from row 1 down, as it stands now (one request).
-
-        :raises SheetError: when the worksheet cannot be read.
-        """
-        ...
-
     def write(self, cells: Sequence[CellWrite]) -> None:
         """Write cells in one batched request, as raw values (never formulas).
 

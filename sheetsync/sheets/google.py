@@ -127,11 +127,6 @@ class GoogleSheet:
         """The whole worksheet in one request (unformatted values, serial dates)."""
         return [list(r) for r in self._get(self._quoted)]
 
-    def read_column(self, column: int) -> list[Cell]:
-        """One column, in one request."""
-        letter = column_letter(column)
-        return [r[0] if r else None for r in self._get(f"{self._quoted}!{letter}:{letter}")]
-
     def write(self, cells: Sequence[CellWrite]) -> None:
         """Every cell in one values:batchUpdate request, RAW."""
         if not cells:
