@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sheetsync.billing.stripe_billing import StripeBilling
 from sheetsync.config import Settings
 from sheetsync.engine import CycleOptions, run_cycle
 from sheetsync.errors import ConfigError
+from sheetsync.lock import spreadsheet_lock
 from sheetsync.parse import Defaults
 from sheetsync.report import CycleReport
 from sheetsync.sheets import Spreadsheet
@@ -59,14 +61,22 @@ def cycle_options(settings: Settings) -> CycleOptions:
 
 
 def run_once(
-    settings: Settings, *, now: datetime | None = None, dry_run: bool = False
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    stop: Callable[[], bool] = lambda: False,
 ) -> CycleReport:
     """One cycle against the configured spreadsheet and Stripe account.
+
+    A real cycle holds the spreadsheet's lock on this machine; a dry run reads only.
 
     :raises SheetsyncError: when something stops the cycle.
     """
     sheet = open_sheet(settings)
     billing = open_billing(settings, sheet.key)
-    return run_cycle(
-        sheet, billing, cycle_options(settings), now or datetime.now(UTC), dry_run=dry_run
-    )
+    options = cycle_options(settings)
+    if dry_run:
+        return run_cycle(sheet, billing, options, now or datetime.now(UTC), dry_run=True)
+    with spreadsheet_lock(sheet.key, settings.lock_dir, settings.lock_timeout):
+        return run_cycle(sheet, billing, options, now or datetime.now(UTC), stop=stop)

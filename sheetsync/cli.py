@@ -14,6 +14,7 @@ from sheetsync.app import run_once
 from sheetsync.config import load_settings
 from sheetsync.errors import SheetsyncError
 from sheetsync.report import CycleReport
+from sheetsync.signals import stop_on_signal
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             run_daemon(settings)
             return 0
-        report = run_once(settings, dry_run=args.dry_run)
+        with stop_on_signal() as stop:
+            report = run_once(settings, dry_run=args.dry_run, stop=stop.is_set)
     except SheetsyncError as exc:
         print(f"sheetsync: {exc}", file=sys.stderr)
         return 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -10,14 +12,15 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sheetsync.app import run_once
 from sheetsync.config import Settings
 from sheetsync.errors import SheetsyncError
+from sheetsync.signals import stop_on_signal
 
 log = logging.getLogger(__name__)
 
 
-def cycle_job(settings: Settings) -> None:
+def cycle_job(settings: Settings, stop: Callable[[], bool] = lambda: False) -> None:
     """Run one cycle; a failure is logged and the next cycle tries again."""
     try:
-        report = run_once(settings)
+        report = run_once(settings, stop=stop)
     except SheetsyncError as exc:
         log.error("cycle stopped: %s", exc)
         return
@@ -31,18 +34,21 @@ def cycle_job(settings: Settings) -> None:
 
 
 def run_daemon(settings: Settings) -> None:
-    """Block, running a cycle now and every `poll_interval` seconds; Ctrl-C stops."""
+    """Block, running a cycle now and every `poll_interval` seconds, until a signal."""
     scheduler = BlockingScheduler()
-    scheduler.add_job(
-        cycle_job,
-        "interval",
-        args=[settings],
-        seconds=settings.poll_interval,
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
-    try:
+
+    def shut_down() -> None:  # from another thread: it waits for the running cycle
+        threading.Thread(target=scheduler.shutdown, daemon=True).start()
+
+    with stop_on_signal(also=shut_down) as stop:
+        scheduler.add_job(
+            cycle_job,
+            "interval",
+            args=[settings, stop.is_set],
+            seconds=settings.poll_interval,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("stopped")
+    log.info("stopped")

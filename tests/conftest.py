@@ -98,7 +98,7 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
     """Every test stays on loopback: a lookup of any other host fails the test."""
     guard = NetworkGuard()
     monkeypatch.setattr(socket, "getaddrinfo", guard.wrap(socket.getaddrinfo))
