@@ -137,11 +137,10 @@ class _Cycle:
             self.sheet.add_columns([HEADERS[c] for c in table.missing], first)
             columns.update({c: first + i for i, c in enumerate(table.missing)})
         cells = [CellWrite(c.row, columns[Column.SYNC_ID], c.sync_id) for c in plan.claims]
-        cells += [
-            CellWrite(c.row, columns[Column.STATUS], Status.PROCESSING.value)
-            for c in plan.claims
-            if c.processing
-        ]
+        stamp = self.stamp
+        for claim in (c for c in plan.claims if c.processing):
+            cells.append(CellWrite(claim.row, columns[Column.STATUS], Status.PROCESSING.value))
+            cells.append(CellWrite(claim.row, columns[Column.LAST_SYNCED], stamp))
         self.sheet.write(cells)
 
     def _act(self, plan: Plan, changes: dict[str, Changes]) -> None:
@@ -150,7 +149,7 @@ class _Cycle:
                 self._release(plan.bills[index:], changes)
                 raise Interrupted(f"stopped after billing {self.report.created} rows")
             try:
-                changes[bill.sync_id] = self._bill(bill)
+                billed = self._bill(bill)
             except RowError as exc:
                 changes[bill.sync_id] = {
                     Column.STATUS: Status.ERROR.value,
@@ -160,6 +159,8 @@ class _Cycle:
             except BillingError:
                 self._release(plan.bills[index + 1 :], changes)
                 raise
+            if billed is not None:
+                changes[bill.sync_id] = billed
         for void in plan.voids:
             if self.stop():
                 raise Interrupted(f"stopped after billing {self.report.created} rows")
@@ -174,16 +175,22 @@ class _Cycle:
                 Column.LAST_SYNCED: self.stamp,
             }
 
-    def _bill(self, bill: PlannedBill) -> Changes:
+    def _bill(self, bill: PlannedBill) -> Changes | None:
         request = BillRequest(
             sync_id=bill.sync_id,
             draft=bill.draft,
             due_at=due_timestamp(bill.draft.due_date, self.options.zone),
             fingerprint=draft_fingerprint(bill.draft),
             recover=bill.recover,
+            may_create=bill.may_create,
             attempt=str(int(self.now.timestamp())),
         )
         invoice = self.billing.bill(request)
+        if invoice is None:
+            note = f"row {bill.row} is being billed by another run (claimed under 15 minutes ago)"
+            log.info("%s", note)
+            self.report.orphans.append(note)
+            return None
         self.billed[bill.sync_id] = invoice
         self.report.created += 1
         return billed_changes(invoice, bill.draft, self.stamp)

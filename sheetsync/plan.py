@@ -46,6 +46,7 @@ class PlannedBill:
     sync_id: str
     draft: Draft
     recover: bool
+    may_create: bool = True
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,13 @@ class _Planner:
             self.change(row, {Column.STATUS: Status.ERROR.value, Column.ERROR: "; ".join(draft)})
             return
         sync_id = row.sync_id or self.new_id(row)
-        self.plan.claims.append(Claim(row.number, sync_id, processing=True))
-        self.plan.bills.append(PlannedBill(row.number, sync_id, draft, recover=bool(row.sync_id)))
+        young = row.status == Status.PROCESSING and claimed_recently(row, self.now)
+        if not young:  # a young claim is another run's: its stamp stays as it is
+            self.plan.claims.append(Claim(row.number, sync_id, processing=True))
+        bill = PlannedBill(
+            row.number, sync_id, draft, recover=bool(row.sync_id), may_create=not young
+        )
+        self.plan.bills.append(bill)
 
     def claim(self, row: Row) -> str:
         sync_id = self.new_id(row)
@@ -267,9 +273,23 @@ def local_date(timestamp: int, zone: tzinfo) -> date:
 
 
 def synced_stamp(now: datetime, zone: tzinfo) -> str:
-    """The Last Synced text: local time to the second, with the zone."""
-    local = now.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+    """The Last Synced text: local time to the second with its UTC offset."""
+    return now.astimezone(zone).isoformat(sep=" ", timespec="seconds")
+
+
+CLAIM_GRACE = timedelta(minutes=15)
+"""How long a `processing` row may belong to a run that is still working on it."""
+
+
+def claimed_recently(row: Row, now: datetime) -> bool:
+    """Whether the row's claim (its Last Synced) is younger than CLAIM_GRACE."""
+    try:
+        claimed = datetime.fromisoformat(row.text(Column.LAST_SYNCED))
+    except ValueError:
+        return False
+    if claimed.tzinfo is None:
+        return False
+    return timedelta(0) <= now - claimed < CLAIM_GRACE
 
 
 def _same(old: Cell, new: Cell) -> bool:

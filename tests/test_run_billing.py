@@ -60,7 +60,7 @@ def test_drafts_become_sent_rows_with_links(world: World) -> None:
         assert invoice["metadata"]["sheetsync_id"] == row["Sync ID"]
         assert invoice["metadata"]["sheetsync_spreadsheet"] == world.spreadsheet_id
         assert row["Error"] in (None, "")
-        assert row["Last Synced"] == "2026-11-21 12:00:00 UTC"
+        assert row["Last Synced"] == "2026-11-21 12:00:00+00:00"
 
     amounts = [
         (invoices[r["Stripe ID"]]["currency"], invoices[r["Stripe ID"]]["total"]) for r in rows

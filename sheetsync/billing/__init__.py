@@ -41,6 +41,7 @@ class BillRequest:
     due_at: int
     fingerprint: str
     recover: bool = False
+    may_create: bool = True
     attempt: str = ""
 
 
@@ -66,8 +67,10 @@ class Billing(Protocol):
         """
         ...
 
-    def bill(self, request: BillRequest) -> InvoiceState:
+    def bill(self, request: BillRequest) -> InvoiceState | None:
         """Create (or, when recovering, find and finish) the finalized invoice of a row.
+
+        Returns None when `may_create` is false and the row has no invoice yet.
 
         :raises RowError: when Stripe refuses the row's data.
         :raises BillingError: when Stripe cannot be reached or refuses otherwise.

@@ -72,7 +72,7 @@ class StripeBilling:
                 log.warning("invoice %s is not in this Stripe account", invoice_id)
         return found
 
-    def bill(self, request: BillRequest) -> InvoiceState:
+    def bill(self, request: BillRequest) -> InvoiceState | None:
         """Customer, invoice, items, finalize (and send) — each step idempotent."""
         draft = request.draft
         customer = self._customer(draft.customer_email, draft.customer_name, request.sync_id)
@@ -83,15 +83,12 @@ class StripeBilling:
                 self._call(self._client.v1.invoices.delete, invoice.id)
                 invoice = None
         if invoice is None:
+            if not request.may_create:
+                return None
             invoice = self._create_invoice(customer, request)
         if invoice.status == "draft":
             self._add_missing_items(invoice, customer, request)
-            invoice = self._call(
-                self._client.v1.invoices.finalize_invoice,
-                invoice.id,
-                {"auto_advance": False},
-                options=self._key(request, "finalize"),
-            )
+            invoice = self._finalize(invoice, request)
             if self._send:
                 invoice = self._call(
                     self._client.v1.invoices.send_invoice,
@@ -99,6 +96,22 @@ class StripeBilling:
                     options=self._key(request, "send"),
                 )
         return state(invoice)
+
+    def _finalize(self, invoice: stripe.Invoice, request: BillRequest) -> stripe.Invoice:
+        params = {"auto_advance": False}
+        try:
+            return self._call(
+                self._client.v1.invoices.finalize_invoice,
+                invoice.id,
+                params,
+                options=self._key(request, "finalize"),
+            )
+        except RowError:
+            # Another run may have finalized it a moment ago: that is the same outcome.
+            current = self._call(self._client.v1.invoices.retrieve, invoice.id)
+            if current.status == "draft":
+                raise
+            return current
 
     def void(self, invoice_id: str) -> InvoiceState:
         """Void an open invoice (idempotent per invoice)."""
