@@ -3,7 +3,10 @@ that runs real sheetsync cycles against them through the real clients."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,7 +17,7 @@ import pytest
 
 from sheetsync.app import run_once
 from sheetsync.config import Settings, load_settings
-from sheetsync.engine import CycleReport
+from sheetsync.report import CycleReport
 from sheetsync.model import HEADERS, OWNED_COLUMNS, Column
 from sheetsync.sandbox import StripeSandbox
 from tests.fakes.keys import make_service_account_key
@@ -77,6 +80,38 @@ class World:
     def run(self, *, dry_run: bool = False, **overrides: Any) -> CycleReport:
         """One real cycle at the world's `now`."""
         return run_once(self.settings(**overrides), now=self.now, dry_run=dry_run)
+
+    def env(self, lock_dir: Path | None = None) -> dict[str, str]:
+        """The environment of a `sheetsync` subprocess pointed at this world."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEETSYNC_", "STRIPE_"))}
+        env.update(
+            {
+                "SHEETSYNC_SPREADSHEET": self.spreadsheet_id,
+                "SHEETSYNC_SERVICE_ACCOUNT_FILE": str(self.key_file),
+                "SHEETSYNC_SHEETS_API_BASE": self.sheets.base_url,
+                "SHEETSYNC_STRIPE_API_KEY": STRIPE_KEY,
+                "SHEETSYNC_STRIPE_API_BASE": self.stripe.base_url,
+                "SHEETSYNC_LOCK_DIR": str(lock_dir or self.key_file.parent / "locks"),
+                "SHEETSYNC_RETRY_BASE_DELAY": "0.01",
+            }
+        )
+        return env
+
+    def spawn(self, *args: str, lock_dir: Path | None = None) -> subprocess.Popen[str]:
+        """`python -m sheetsync ARGS` in a real process."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "sheetsync", *args],
+            env=self.env(lock_dir),
+            cwd=self.key_file.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def use_real_clock(self) -> None:
+        """Align both clocks with the machine's, for runs in subprocesses."""
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.stripe.set_time(int(self.now.timestamp()))
 
     def advance(self, days: float) -> None:
         """Move both clocks: sheetsync's `now` and the sandbox's."""
