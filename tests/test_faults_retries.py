@@ -1,0 +1,91 @@
+"""429 storms, 5xx and failing write-backs on either API: retried, bounded, nothing lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sheetsync.errors import BillingError, SheetError
+from tests.conftest import World
+from tests.invariants import assert_one_invoice_per_row, person_cells
+
+FAST = {"retry_attempts": 3, "retry_base_delay": 0.01}
+DRAFTS = [{"Status": "draft", "Customer Email": f"r{i}@example.com", "Description": "Work",
+           "Unit Price": "20.00"} for i in range(3)]
+BATCH_GET = "sheets.spreadsheets.values.batchGet"
+BATCH_UPDATE = "sheets.spreadsheets.values.batchUpdate"
+
+
+def test_a_sheets_429_storm_shorter_than_the_budget_is_ridden_out(world: World) -> None:
+    world.make_sheet(DRAFTS)
+    world.sheets.fail_next(BATCH_GET, status=429, times=2, retry_after=0)
+    world.run(**FAST)
+    assert_one_invoice_per_row(world, rows=3)
+    statuses = [r.status for r in world.sheets.requests if r.method_id == BATCH_GET]
+    assert statuses[:3] == [429, 429, 200]
+
+
+def test_a_sheets_429_storm_longer_than_the_budget_stops_the_cycle(world: World) -> None:
+    world.make_sheet(DRAFTS)
+    typed = person_cells(world)
+    world.sheets.fail_next(BATCH_GET, status=429, times=3)
+    with pytest.raises(SheetError, match="failed 3 times .HTTP 429"):
+        world.run(**FAST)
+    assert world.invoices() == [] and world.stripe.count() == 0
+    world.run(**FAST)
+    assert_one_invoice_per_row(world, rows=3)
+    assert person_cells(world) == typed
+
+
+def test_a_stripe_429_storm_shorter_than_the_budget_is_ridden_out(world: World) -> None:
+    world.make_sheet(DRAFTS)
+    world.stripe.fail_next(r"^/v1/invoices$", status=429, times=2)
+    world.run(**FAST)
+    assert_one_invoice_per_row(world, rows=3)
+
+
+def test_a_stripe_storm_longer_than_the_budget_loses_nothing(world: World) -> None:
+    world.make_sheet(DRAFTS)
+    typed = person_cells(world)
+    world.stripe.fail_next(r"^/v1/invoices$", status=429, times=3)
+    with pytest.raises(BillingError, match="failed 3 times"):
+        world.run(**FAST)
+    statuses = [r["Status"] for r in world.rows()]
+    assert statuses == ["processing", "draft", "draft"]  # in flight; the others released
+    world.advance(days=16 / 1440)
+    world.run(**FAST)
+    assert_one_invoice_per_row(world, rows=3)
+    assert person_cells(world) == typed
+
+
+def test_a_stripe_500_saved_under_its_key_is_got_past_by_recovery(world: World) -> None:
+    world.make_sheet(DRAFTS[:1])
+    world.stripe.fail_next(r"^/v1/invoiceitems$", status=500, times=1)  # saved and replayed
+    with pytest.raises(BillingError):
+        world.run(**FAST)
+    world.advance(days=16 / 1440)
+    world.run(**FAST)
+    assert_one_invoice_per_row(world, rows=1)
+
+
+def test_a_write_back_failing_until_retries_give_up_is_recovered(world: World) -> None:
+    world.make_sheet(DRAFTS)
+    typed = person_cells(world)
+    seen: list[int] = []
+
+    def fail_the_results_write(server: Any) -> None:
+        seen.append(1)
+        if len(seen) == 2:  # the re-read just before the results write
+            server.fail_next(BATCH_UPDATE, status=500, times=3)
+
+    world.sheets.before(BATCH_GET, fail_the_results_write, times=2)
+    with pytest.raises(SheetError, match="failed 3 times .HTTP 500"):
+        world.run(**FAST)
+    assert len(world.invoices()) == 3
+    assert [r["Status"] for r in world.rows()] == ["processing"] * 3
+
+    world.advance(days=16 / 1440)
+    world.run(**FAST)
+    assert_one_invoice_per_row(world, rows=3)
+    assert person_cells(world) == typed
