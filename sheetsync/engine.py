@@ -23,6 +23,7 @@ from sheetsync.plan import (
     derive_sync_id,
     draft_fingerprint,
     due_timestamp,
+    duplicate_message,
     edited_message,
     invoices_to_watch,
     plan_cycle,
@@ -249,15 +250,6 @@ class _Cycle:
             note += f"; its Stripe invoice {stripe_id} exists"
         log.warning("%s", note)
         self.report.orphans.append(note)
-
-
-def duplicate_message(sync_id: str, rows: list[int]) -> str:
-    """The Error of rows sharing one Sync ID (a copied row)."""
-    listed = ", ".join(str(r) for r in rows)
-    return (
-        f"Sync ID {sync_id} is in rows {listed} (a copied row?). Neither is billed again: "
-        "clear Sync ID, Stripe ID and the other sheetsync cells in the copy, then set it to draft."
-    )
 
 
 def _error_rows(table: Table, plan: Plan, changes: Mapping[str, Changes]) -> int:

@@ -6,7 +6,6 @@ Nothing here talks to the sheet or to Stripe, or reads the clock.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -71,7 +70,7 @@ class Plan:
     @property
     def idle(self) -> bool:
         """True when the cycle has nothing to write and nothing to ask of Stripe."""
-        return not (self.claims or self.bills or self.voids or self.changes)
+        return not (self.claims or self.bills or self.voids or self.changes or self.duplicates)
 
 
 def invoices_to_watch(table: Table) -> set[str]:
@@ -99,13 +98,28 @@ def plan_cycle(
     a row that has none its Sync ID.
     """
     planner = _Planner(Plan(), invoices, now, zone, defaults, new_id)
-    counts = Counter(row.sync_id for row in table.rows if row.sync_id)
+    copies: dict[str, list[Row]] = {}
     for row in table.rows:
-        if row.sync_id and counts[row.sync_id] > 1:
-            planner.plan.duplicates.setdefault(row.sync_id, []).append(row.number)
-        else:
-            planner.row(row)
+        copies.setdefault(row.sync_id, []).append(row)
+    for row in table.rows:
+        if row.sync_id and len(copies[row.sync_id]) > 1:
+            continue
+        planner.row(row)
+    for sync_id, rows in copies.items():
+        numbers = [r.number for r in rows]
+        message = duplicate_message(sync_id, numbers)
+        if sync_id and len(rows) > 1 and any(r.text(Column.ERROR) != message for r in rows):
+            planner.plan.duplicates[sync_id] = numbers
     return planner.plan
+
+
+def duplicate_message(sync_id: str, rows: list[int]) -> str:
+    """The Error of rows sharing one Sync ID (a copied row)."""
+    listed = ", ".join(str(r) for r in rows)
+    return (
+        f"Sync ID {sync_id} is in rows {listed} (a copied row?). Neither is billed again: "
+        "clear Sync ID, Stripe ID and the other sheetsync cells in the copy, then set it to draft."
+    )
 
 
 @dataclass
