@@ -17,8 +17,8 @@ import pytest
 
 from sheetsync.app import run_once
 from sheetsync.config import Settings, load_settings
-from sheetsync.report import CycleReport
 from sheetsync.model import HEADERS, OWNED_COLUMNS, Column
+from sheetsync.report import CycleReport
 from sheetsync.sandbox import StripeSandbox
 from tests.fakes.keys import make_service_account_key
 from tests.fakes.network import NetworkGuard

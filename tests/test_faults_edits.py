@@ -6,8 +6,15 @@ from typing import Any
 
 from tests.conftest import World
 
-ROWS = [{"Status": "draft", "Customer Email": f"e{i}@example.com", "Description": f"Job {i}",
-         "Unit Price": "50.00"} for i in range(3)]
+ROWS = [
+    {
+        "Status": "draft",
+        "Customer Email": f"e{i}@example.com",
+        "Description": f"Job {i}",
+        "Unit Price": "50.00",
+    }
+    for i in range(3)
+]
 
 
 def _edit(world: World, change: Any) -> Any:
@@ -60,8 +67,12 @@ def test_a_sent_row_edited_later_is_flagged_not_rebilled(world: World) -> None:
 def test_email_currency_quantity_and_tax_edits_are_all_flagged(world: World) -> None:
     world.make_sheet(ROWS[:1])
     world.run()
-    for column, value in (("Customer Email", "other@example.com"), ("Currency", "EUR"),
-                          ("Quantity", 2), ("Tax Rate", 5)):
+    for column, value in (
+        ("Customer Email", "other@example.com"),
+        ("Currency", "EUR"),
+        ("Quantity", 2),
+        ("Tax Rate", 5),
+    ):
         grid = world.grid()
         original = grid[1][grid[0].index(column)] if len(grid[1]) > grid[0].index(column) else None
         grid[1][grid[0].index(column)] = value

@@ -13,8 +13,14 @@ from tests.conftest import FULL_HEADER, World
 from tests.invariants import assert_one_invoice_per_row, person_cells
 
 DRAFTS = [
-    {"Status": "draft", "Customer Email": f"c{i % 2}@example.com", "Customer Name": f"C{i}",
-     "Description": f"Job {i}", "Unit Price": f"{100 + i}.50", "Notes": "x"}
+    {
+        "Status": "draft",
+        "Customer Email": f"c{i % 2}@example.com",
+        "Customer Name": f"C{i}",
+        "Description": f"Job {i}",
+        "Unit Price": f"{100 + i}.50",
+        "Notes": "x",
+    }
     for i in range(3)
 ]
 
@@ -47,8 +53,13 @@ def arm(world: World, point: str, holder: list[subprocess.Popen[str]]) -> None:
 
 @pytest.mark.parametrize(
     "point",
-    ["after the claim", "after invoice create", "after invoice item", "after finalize",
-     "before the write-back"],
+    [
+        "after the claim",
+        "after invoice create",
+        "after invoice item",
+        "after finalize",
+        "before the write-back",
+    ],
 )
 def test_a_killed_run_is_finished_by_the_next_one(world: World, point: str) -> None:
     world.use_real_clock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,17 @@ import pytest
 from tests.conftest import World
 from tests.invariants import assert_one_invoice_per_row, person_cells
 
-ROWS = [{"Status": "draft", "Customer Email": f"p{i}@example.com", "Description": f"Job {i}",
-         "Unit Price": "30.00"} for i in range(5)]
+BATCH_GET = "sheets.spreadsheets.values.batchGet"
+BATCH_UPDATE = "sheets.spreadsheets.values.batchUpdate"
+ROWS = [
+    {
+        "Status": "draft",
+        "Customer Email": f"p{i}@example.com",
+        "Description": f"Job {i}",
+        "Unit Price": "30.00",
+    }
+    for i in range(5)
+]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -50,8 +60,20 @@ def test_two_runs_started_together_bill_each_row_once(
     world.use_real_clock()
     world.make_sheet(ROWS)
     second_lock = tmp_path / "other-machine" if machines == "two machines" else None
+    if second_lock:  # hold the first claim until both runs have read their drafts
+        world.sheets.before(BATCH_UPDATE, lambda server: _wait_for_reads(server, 2), times=1)
     runs = [world.spawn("run", "--json"), world.spawn("run", "--json", lock_dir=second_lock)]
     results = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], results
     assert_one_invoice_per_row(world, rows=5)
     assert len(world.stripe.objects("customer")) == 5
+    if second_lock:  # the second run's calls were answered from Stripe's idempotency store
+        assert any(r.replayed for r in world.stripe.requests)
+
+
+def _wait_for_reads(server: Any, reads: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if sum(1 for r in server.requests if r.method_id == BATCH_GET and r.status) >= reads:
+            return
+        time.sleep(0.01)

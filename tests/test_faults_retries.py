@@ -11,8 +11,15 @@ from tests.conftest import World
 from tests.invariants import assert_one_invoice_per_row, person_cells
 
 FAST = {"retry_attempts": 3, "retry_base_delay": 0.01}
-DRAFTS = [{"Status": "draft", "Customer Email": f"r{i}@example.com", "Description": "Work",
-           "Unit Price": "20.00"} for i in range(3)]
+DRAFTS = [
+    {
+        "Status": "draft",
+        "Customer Email": f"r{i}@example.com",
+        "Description": "Work",
+        "Unit Price": "20.00",
+    }
+    for i in range(3)
+]
 BATCH_GET = "sheets.spreadsheets.values.batchGet"
 BATCH_UPDATE = "sheets.spreadsheets.values.batchUpdate"
 

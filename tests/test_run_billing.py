@@ -93,7 +93,9 @@ def test_invoices_are_not_emailed_unless_asked(world: World) -> None:
     world.run()
     posts = [r.path for r in world.stripe.requests if r.method == "POST"]
     assert [p for p in posts if p.startswith("/v1/invoices")] == [
-        "/v1/invoices", f"/v1/invoices/{world.invoices()[0]['id']}/finalize"]
+        "/v1/invoices",
+        f"/v1/invoices/{world.invoices()[0]['id']}/finalize",
+    ]
     assert not [r for r in world.stripe.requests if r.path.endswith("/send")]
 
     world.make_sheet(DRAFTS[1:2])

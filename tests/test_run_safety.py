@@ -117,10 +117,12 @@ def _at(row: list[Any], index: int) -> Any:
 
 
 def test_results_follow_rows_that_moved_while_stripe_was_called(world: World) -> None:
-    world.make_sheet([
-        {**ROW, "Customer Email": "first@example.com"},
-        {**ROW, "Customer Email": "second@example.com"},
-    ])
+    world.make_sheet(
+        [
+            {**ROW, "Customer Email": "first@example.com"},
+            {**ROW, "Customer Email": "second@example.com"},
+        ]
+    )
     sheet = world.sheets.sheet(world.spreadsheet_id, "Invoices")
 
     def person_edits() -> None:  # inserts a row above and sorts the two drafts

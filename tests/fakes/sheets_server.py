@@ -254,6 +254,11 @@ class FakeSheetsServer:
             0,
         )
         try:
+            if found:  # outside the lock: a test's callback may wait for another client
+                with self._lock:
+                    callbacks = _take(self._callbacks, found[0].id)
+                for callback in callbacks:
+                    callback(self)
             with self._lock:
                 status, extra, payload = 200, {}, self._api(found, headers, query, body)
         except ApiError as err:
@@ -295,8 +300,6 @@ class FakeSheetsServer:
             raise ApiError(404, "The requested URL was not found on this server.")
         method, path_params = found
         oauth.authorize(grant, method.scopes)
-        for callback in _take(self._callbacks, method.id):
-            callback(self)
         for fault in _take(self._faults, method.id):
             raise fault_error(fault, method.is_read)
         if isinstance(body, ApiError):
