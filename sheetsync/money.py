@@ -84,6 +84,8 @@ def parse_amount(value: object) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not an amount")
     if isinstance(value, Decimal | int):
+        if not Decimal(value).is_finite():
+            raise ValueError(f"{value} is not a number")
         return Decimal(value)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not an amount")
@@ -95,7 +97,7 @@ def parse_amount(value: object) -> Decimal:
         raise ValueError(f'"{value}" is not a number')
     try:
         return Decimal(text.replace(",", ""))
-    except InvalidOperation as exc:  # pragma: no cover - the pattern already guards this
+    except InvalidOperation as exc:  # the pattern already guards this
         raise ValueError(f'"{value}" is not a number') from exc
 
 

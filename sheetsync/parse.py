@@ -198,7 +198,7 @@ def parse_date(value: Cell) -> date | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | Decimal):
-        if not 0 < value < 2958466:  # 9999-12-31
+        if not Decimal(value).is_finite() or not 0 < value < 2958466:  # 9999-12-31
             return None
         return SERIAL_EPOCH + timedelta(days=int(value))
     match = _ISO_DATE.match(value.strip()[:10]) if len(value.strip()) in (8, 9, 10) else None

@@ -106,9 +106,19 @@ def test_the_stripe_key_never_appears_in_output_logs_or_sheet(
     caplog.set_level("DEBUG")
     main(["-v", "run", "--json"])
     main(["run", "--dry-run"])
-    env.stripe.fail_next(r"/v1/invoices", status=401, times=10)
+    env.stripe.fail_next(r"/v1/invoices", status=401, times=10, method="GET")
     main(["run"])
     captured = capsys.readouterr()
     everything = captured.out + captured.err + caplog.text + repr(env.grid())
+    assert "Stripe refused the API key" in captured.err
     assert STRIPE_KEY not in everything
     assert STRIPE_KEY[8:] not in everything
+    private_key = json.loads(env.key_file.read_text())["private_key"]
+    body = "".join(private_key.splitlines()[1:-1])
+    assert body[:40] not in everything.replace("\n", "")
+
+
+def test_a_restricted_key_is_enough(env: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHEETSYNC_STRIPE_API_KEY", "rk_test_restrictedKEY123456789")
+    assert main(["run"]) == 0
+    assert len(env.invoices()) == 1
