@@ -27,3 +27,16 @@ def assert_one_invoice_per_row(world: World, rows: int) -> None:
         assert invoice["status"] == "open"
         assert len(invoice["lines"]["data"]) == 1
         assert len(world.stripe.objects("invoiceitem")) == rows
+
+
+def drafts(count: int, prefix: str, price: str = "50.00") -> list[dict[str, Any]]:
+    """`count` valid draft rows, one customer each."""
+    return [
+        {
+            "Status": "draft",
+            "Customer Email": f"{prefix}{i}@example.com",
+            "Description": f"Job {i}",
+            "Unit Price": price,
+        }
+        for i in range(count)
+    ]

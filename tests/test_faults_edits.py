@@ -5,16 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import World
+from tests.invariants import drafts
 
-ROWS = [
-    {
-        "Status": "draft",
-        "Customer Email": f"e{i}@example.com",
-        "Description": f"Job {i}",
-        "Unit Price": "50.00",
-    }
-    for i in range(3)
-]
+ROWS = drafts(3, "e", "50.00")
 
 
 def _edit(world: World, change: Any) -> Any:

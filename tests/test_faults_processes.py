@@ -11,19 +11,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
-from tests.invariants import assert_one_invoice_per_row, person_cells
+from tests.invariants import assert_one_invoice_per_row, drafts, person_cells
 
 BATCH_GET = "sheets.spreadsheets.values.batchGet"
 BATCH_UPDATE = "sheets.spreadsheets.values.batchUpdate"
-ROWS = [
-    {
-        "Status": "draft",
-        "Customer Email": f"p{i}@example.com",
-        "Description": f"Job {i}",
-        "Unit Price": "30.00",
-    }
-    for i in range(5)
-]
+ROWS = drafts(5, "p", "30.00")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

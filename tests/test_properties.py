@@ -15,22 +15,9 @@ from hypothesis import strategies as st
 from sheetsync.model import Column, Status
 from sheetsync.parse import Defaults, read_table
 from sheetsync.plan import plan_cycle
+from tests.conftest import PERSON_HEADER
 
-HEADER = [
-    "Status",
-    "Customer Email",
-    "Customer Name",
-    "Description",
-    "Quantity",
-    "Unit Price",
-    "Currency",
-    "Tax Rate",
-    "Due Date",
-    "Mode",
-    "Invoice #",
-    "Memo",
-    "Sync ID",
-]
+HEADER = [*PERSON_HEADER, "Sync ID"]
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 
 cells = st.one_of(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sheetsync.model import HEADERS, OWNED_COLUMNS
 from tests.conftest import PERSON_HEADER, World
 from tests.fakes.sheets_server import Formula
 
@@ -16,21 +17,8 @@ ROW = {
 
 
 def test_people_columns_and_formulas_are_untouched(world: World) -> None:
-    header = [
-        "Notes",
-        *PERSON_HEADER,
-        "Margin",
-        "Sync ID",
-        "Stripe ID",
-        "Payment URL",
-        "PDF URL",
-        "Total",
-        "Amount Paid",
-        "Refunded",
-        "Paid At",
-        "Last Synced",
-        "Error",
-    ]
+    owned = [HEADERS[c] for c in OWNED_COLUMNS]
+    header = ["Notes", *PERSON_HEADER, "Margin", *owned]
     world.make_sheet(
         [
             {**ROW, "Notes": "call first", "Margin": Formula("=F2*0.3", 29.7)},
@@ -43,20 +31,7 @@ def test_people_columns_and_formulas_are_untouched(world: World) -> None:
     world.run()
     after = world.grid()
 
-    written = {
-        "Status",
-        "Invoice #",
-        "Sync ID",
-        "Stripe ID",
-        "Payment URL",
-        "PDF URL",
-        "Total",
-        "Amount Paid",
-        "Refunded",
-        "Paid At",
-        "Last Synced",
-        "Error",
-    }
+    written = {"Status", "Invoice #", *owned}
     for r, (old, new) in enumerate(zip(before, after, strict=True)):
         for c, name in enumerate(header):
             if name not in written or r == 0:
