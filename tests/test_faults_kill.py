@@ -98,3 +98,17 @@ def test_a_young_claim_is_left_to_its_run(world: World) -> None:
 
 def _header() -> list[str]:
     return FULL_HEADER
+
+
+def test_recovery_after_stripes_idempotency_window_still_finds_the_invoice(world: World) -> None:
+    world.use_real_clock()
+    world.make_sheet(DRAFTS, header=[*FULL_HEADER, "Notes"])
+    holder: list[subprocess.Popen[str]] = []
+    arm(world, "after invoice item", holder)
+    holder.append(world.spawn("run"))
+    holder[0].wait(timeout=60)
+
+    world.advance(days=2)  # every idempotency key of the dead run has expired
+    world.run()
+
+    assert_one_invoice_per_row(world, rows=3)
