@@ -22,7 +22,7 @@ dry-run: install      ## set up, then print what a cycle would do
 	$(BIN)/sheetsync run --dry-run
 
 lint: install
-	$(BIN)/ruff check sheetsync tests
+	$(BIN)/ruff check sheetsync tests benchmarks
 	$(BIN)/mypy
 
 test: lint            ## set up, lint, type-check, run every test
@@ -30,3 +30,6 @@ test: lint            ## set up, lint, type-check, run every test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+bench: install        ## print the figures of a billing, an idle and a polling cycle
+	$(BIN)/python -m benchmarks.bench_cycle 500

@@ -44,6 +44,7 @@ def open_billing(settings: Settings, spreadsheet_key: str) -> StripeBilling:
         send_invoices=settings.send_invoices,
         prices_include_tax=settings.prices_include_tax,
         retry=settings.retry,
+        requests_per_second=settings.stripe_requests_per_second,
     )
 
 

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     retry_attempts: int = Field(5, ge=1, le=20)
     retry_budget_seconds: float = Field(60.0, ge=0, le=3600)
     retry_base_delay: float = Field(0.5, ge=0, le=60)
+    stripe_requests_per_second: float | None = Field(None, ge=0)
     lock_dir: Path | None = None
     lock_timeout: float = Field(60.0, ge=0)
 

@@ -72,6 +72,7 @@ class World:
             "sheets_api_base": self.sheets.base_url,
             "stripe_api_key": STRIPE_KEY,
             "stripe_api_base": self.stripe.base_url,
+            "stripe_requests_per_second": 0,  # the sandbox has no rate limit to respect
             **self.settings_overrides,
             **overrides,
         }
@@ -93,6 +94,7 @@ class World:
                 "SHEETSYNC_STRIPE_API_BASE": self.stripe.base_url,
                 "SHEETSYNC_LOCK_DIR": str(lock_dir or self.key_file.parent / "locks"),
                 "SHEETSYNC_RETRY_BASE_DELAY": "0.01",
+                "SHEETSYNC_STRIPE_REQUESTS_PER_SECOND": "0",
             }
         )
         return env

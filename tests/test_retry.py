@@ -71,3 +71,20 @@ def test_other_errors_are_not_retried() -> None:
     with pytest.raises(ValueError):
         retrying(broken, RetryPolicy(), "x", sleep=lambda s: None)
     assert calls == [1]
+
+
+def test_the_pacer_spaces_requests_under_the_rate() -> None:
+    from sheetsync.ratelimit import Pacer, stripe_default_rate
+
+    clock = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        clock[0] += seconds
+
+    pacer = Pacer(20, clock=lambda: clock[0], sleep=sleep)
+    for _ in range(5):
+        pacer.wait()
+    assert slept == [0.05, 0.05, 0.05, 0.05]
+    assert stripe_default_rate("sk_test_x") < 25 and stripe_default_rate("rk_live_x") < 100

@@ -19,6 +19,7 @@ from sheetsync import money
 from sheetsync.billing import BillRequest, InvoiceState
 from sheetsync.errors import BillingError, RowError
 from sheetsync.model import Draft, Line
+from sheetsync.ratelimit import Pacer, stripe_default_rate
 from sheetsync.retry import DEFAULT_POLICY, GaveUp, RetryPolicy, Transient, retrying
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,14 @@ class StripeBilling:
         send_invoices: bool = False,
         prices_include_tax: bool = False,
         retry: RetryPolicy = DEFAULT_POLICY,
+        requests_per_second: float | None = None,
     ) -> None:
         self._client = stripe.StripeClient(
             api_key, base_addresses={"api": api_base}, max_network_retries=0
         )
         self._retry = retry
+        rate = stripe_default_rate(api_key) if requests_per_second is None else requests_per_second
+        self._pacer = Pacer(rate)
         self._sheet = spreadsheet_key
         self._send = send_invoices
         self._inclusive = prices_include_tax
@@ -254,6 +258,7 @@ class StripeBilling:
 
     def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         def attempt() -> T:
+            self._pacer.wait()
             self._requests += 1
             try:
                 return method(*args, **kwargs)
