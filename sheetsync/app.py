@@ -32,6 +32,7 @@ def open_sheet(settings: Settings) -> Spreadsheet:
         settings.service_account_file,
         settings.sheets_api_base,
         settings.retry,
+        settings.line_items_worksheet,
     )
 
 
@@ -58,6 +59,7 @@ def cycle_options(settings: Settings) -> CycleOptions:
             payment_terms_days=settings.payment_terms_days,
         ),
         renames=settings.columns,
+        number_pattern=settings.invoice_number_pattern,
     )
 
 

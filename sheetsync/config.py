@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sheetsync import money
 from sheetsync.errors import ConfigError
 from sheetsync.model import Mode
+from sheetsync.numbering import DEFAULT_PATTERN, check_pattern
 from sheetsync.retry import RetryPolicy
 
 _SHEET_URL = re.compile(r"/spreadsheets/d/([a-zA-Z0-9_-]+)")
@@ -29,6 +30,7 @@ HINTS = {
     "timezone": "an IANA time zone such as Europe/Berlin",
     "default_currency": "an ISO 4217 code Stripe accepts, such as USD",
     "default_mode": "invoice or payment_link",
+    "invoice_number_pattern": "a pattern like INV-{year}-{seq:04}, or empty for Stripe's numbers",
 }
 
 
@@ -62,6 +64,8 @@ class Settings(BaseSettings):
     prices_include_tax: bool = False
     poll_interval: int = Field(300, ge=10)
     columns: dict[str, str] = Field(default_factory=dict)
+    line_items_worksheet: str = "Line Items"
+    invoice_number_pattern: str = DEFAULT_PATTERN
     retry_attempts: int = Field(5, ge=1, le=20)
     retry_budget_seconds: float = Field(60.0, ge=0, le=3600)
     retry_base_delay: float = Field(0.5, ge=0, le=60)
@@ -93,6 +97,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not a time zone") from None
         return value
+
+    @field_validator("invoice_number_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        return check_pattern(value) if value else value
 
     @field_validator("default_currency")
     @classmethod

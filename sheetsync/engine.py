@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 
 from sheetsync.billing import Billing, BillRequest, InvoiceState
 from sheetsync.errors import BillingError, Interrupted, RowError
 from sheetsync.model import HEADERS, OPEN_STATUSES, WRITABLE_COLUMNS, Column, Row, Status, Table
-from sheetsync.parse import Defaults, read_table
+from sheetsync.parse import Defaults, read_line_items, read_table
 from sheetsync.plan import (
     Changes,
     Plan,
@@ -26,6 +26,7 @@ from sheetsync.plan import (
     duplicate_message,
     edited_message,
     invoices_to_watch,
+    paid_outside_changes,
     plan_cycle,
     synced_stamp,
 )
@@ -42,6 +43,7 @@ class CycleOptions:
     zone: tzinfo
     defaults: Defaults = Defaults()
     renames: Mapping[str, str] = field(default_factory=dict)
+    number_pattern: str = ""
 
 
 def run_cycle(
@@ -64,7 +66,7 @@ def run_cycle(
     :raises Interrupted: when `stop` said so.
     """
     started = time.monotonic()
-    table = read_table(sheet.read(), options.renames)
+    table = _read(sheet, options)
     invoices = _watched_invoices(table, billing)
     day = now.astimezone(UTC).date()
     plan = plan_cycle(
@@ -74,6 +76,7 @@ def run_cycle(
         options.zone,
         options.defaults,
         lambda row: derive_sync_id(sheet.key, row, day),
+        options.number_pattern,
     )
     report = CycleReport(rows=len(table.rows), actions=describe(plan, table))
     changes = plan.changes
@@ -85,6 +88,12 @@ def run_cycle(
     report.sheet_requests, report.stripe_requests = sheet.requests, billing.requests
     report.duration_s = round(time.monotonic() - started, 3)
     return report
+
+
+def _read(sheet: Spreadsheet, options: CycleOptions) -> Table:
+    book = sheet.read()
+    table = read_table(book.invoices, options.renames)
+    return replace(table, line_items=read_line_items(book.line_items, options.renames))
 
 
 def _watched_invoices(table: Table, billing: Billing) -> dict[str, InvoiceState]:
@@ -142,6 +151,10 @@ class _Cycle:
         for claim in (c for c in plan.claims if c.processing):
             cells.append(CellWrite(claim.row, columns[Column.STATUS], Status.PROCESSING.value))
             cells.append(CellWrite(claim.row, columns[Column.LAST_SYNCED], stamp))
+            if claim.invoice_number:  # generated now, kept by every later attempt
+                cells.append(
+                    CellWrite(claim.row, columns[Column.INVOICE_NUMBER], claim.invoice_number)
+                )
         self.sheet.write(cells)
 
     def _act(self, plan: Plan, changes: dict[str, Changes]) -> None:
@@ -162,6 +175,17 @@ class _Cycle:
                 raise
             if billed is not None:
                 changes[bill.sync_id] = billed
+        for payment in plan.payments:
+            if self.stop():
+                raise Interrupted(f"stopped after billing {self.report.created} rows")
+            try:
+                invoice = self.billing.pay_out_of_band(payment.invoice_id)
+            except RowError as exc:
+                changes[payment.sync_id] = {Column.ERROR: str(exc), Column.LAST_SYNCED: self.stamp}
+                continue
+            changes[payment.sync_id] = paid_outside_changes(
+                invoice, payment.paid_at_typed, self.now, self.options.zone, self.stamp
+            )
         for void in plan.voids:
             if self.stop():
                 raise Interrupted(f"stopped after billing {self.report.created} rows")
@@ -204,7 +228,7 @@ class _Cycle:
     def _write_results(self, changes: dict[str, Changes], plan: Plan) -> None:
         if not changes and not plan.duplicates:
             return
-        current = read_table(self.sheet.read(), self.options.renames)
+        current = _read(self.sheet, self.options)
         rows_by_id: dict[str, list[Row]] = {}
         for row in current.rows:
             if row.sync_id:

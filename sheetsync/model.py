@@ -182,6 +182,17 @@ class Draft:
         """Sum of quantity × unit price, before tax, unrounded."""
         return sum((ln.quantity * ln.unit_price for ln in self.lines), Decimal(0))
 
+    @property
+    def total(self) -> Decimal:
+        """The subtotal plus exclusive tax, unrounded (an estimate; Stripe's total is the truth)."""
+        return sum(
+            (
+                ln.quantity * ln.unit_price * (1 + (ln.tax_rate or Decimal(0)) / 100)
+                for ln in self.lines
+            ),
+            Decimal(0),
+        )
+
 
 @dataclass(frozen=True)
 class Table:
@@ -191,3 +202,4 @@ class Table:
     columns: dict[Column, int]
     rows: list[Row] = field(default_factory=list)
     missing: tuple[Column, ...] = ()
+    line_items: dict[str, list[Row]] = field(default_factory=dict)

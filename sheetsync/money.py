@@ -32,6 +32,49 @@ _AMOUNT_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 _CURRENCY_MARKS = "$€£¥₩₹₽₺₪₫₦₱฿"
 
 
+# Stripe's minimum charge amounts (docs.stripe.com/currencies#minimum-and-maximum-charge-amounts),
+# in major units; currencies not listed are checked by Stripe itself.
+MINIMUM_CHARGE = {
+    "USD": "0.50",
+    "AED": "2.00",
+    "AUD": "0.50",
+    "BGN": "1.00",
+    "BRL": "0.50",
+    "CAD": "0.50",
+    "CHF": "0.50",
+    "CZK": "15.00",
+    "DKK": "2.50",
+    "EUR": "0.50",
+    "GBP": "0.30",
+    "HKD": "4.00",
+    "HUF": "175.00",
+    "INR": "0.50",
+    "JPY": "50",
+    "MXN": "10",
+    "MYR": "2",
+    "NOK": "3.00",
+    "NZD": "0.50",
+    "PLN": "2.00",
+    "RON": "2.00",
+    "SEK": "3.00",
+    "SGD": "0.50",
+    "THB": "10",
+}
+# Currencies Stripe writes with two decimals but charges in whole units only.
+WHOLE_UNITS_ONLY = frozenset({"ISK"})
+
+
+def below_minimum(total: Decimal, currency: str) -> str:
+    """A message when `total` is under Stripe's minimum charge ('' otherwise)."""
+    minimum = MINIMUM_CHARGE.get(currency.upper())
+    if minimum is None or total >= Decimal(minimum):
+        return ""
+    return (
+        f"Total {format_amount(total, currency)} is below Stripe's minimum charge of "
+        f"{format_amount(Decimal(minimum), currency)}"
+    )
+
+
 def exponent(currency: str) -> int:
     """Return how many decimals amounts in `currency` have in Stripe's API."""
     code = currency.upper()
@@ -50,6 +93,8 @@ def is_supported(currency: str) -> bool:
 def decimals_allowed(currency: str) -> int:
     """The decimals a person may type: three-decimal currencies end in 0."""
     places = exponent(currency)
+    if currency.upper() in WHOLE_UNITS_ONLY:
+        return 0
     return 2 if places == 3 else places
 
 

@@ -30,6 +30,9 @@ from sheetsync.model import (
 
 SERIAL_EPOCH = date(1899, 12, 30)
 _EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]{2,}$")
+MAX_INVOICE_LINES = 250
+MAX_LINK_LINES = 20
+MAX_DESCRIPTION = 5000  # Stripe's maxLength for these strings
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
@@ -47,13 +50,7 @@ def read_table(grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None
 
     :raises SheetError: when the header lacks a column no row can do without.
     """
-    header = [str(c).strip() if c is not None else "" for c in (grid[0] if grid else [])]
-    wanted = {header_key((renames or {}).get(col.value, HEADERS[col])): col for col in Column}
-    columns: dict[Column, int] = {}
-    for index, text in enumerate(header):
-        col = wanted.get(header_key(text))
-        if col is not None and col not in columns:
-            columns[col] = index
+    header, columns = _columns(grid, renames)
     absent = [HEADERS[c] for c in REQUIRED_COLUMNS if c not in columns]
     if absent:
         found = ", ".join(h for h in header if h) or "nothing"
@@ -61,21 +58,63 @@ def read_table(grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None
             f"the header row has no {' or '.join(absent)} column (found: {found}); "
             "run `sheetsync init` or add the column"
         )
-    rows = [
+    missing = tuple(c for c in OWNED_COLUMNS if c not in columns)
+    return Table(header=header, columns=columns, rows=_rows(grid, columns), missing=missing)
+
+
+def read_line_items(
+    grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None = None
+) -> dict[str, list[Row]]:
+    """The Line Items worksheet's rows, grouped by their Invoice #.
+
+    :raises SheetError: when the tab has rows but no Invoice # column.
+    """
+    if len(grid) < 2:
+        return {}
+    header, columns = _columns(grid, renames)
+    if Column.INVOICE_NUMBER not in columns:
+        raise SheetError("the Line Items worksheet has no Invoice # column in its header row")
+    lines: dict[str, list[Row]] = {}
+    for row in _rows(grid, columns):
+        number = invoice_number(row.cells.get(Column.INVOICE_NUMBER))
+        if number:
+            lines.setdefault(number.casefold(), []).append(row)
+    return lines
+
+
+def _columns(
+    grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None
+) -> tuple[list[str], dict[Column, int]]:
+    header = [str(c).strip() if c is not None else "" for c in (grid[0] if grid else [])]
+    wanted = {header_key((renames or {}).get(col.value, HEADERS[col])): col for col in Column}
+    columns: dict[Column, int] = {}
+    for index, text in enumerate(header):
+        col = wanted.get(header_key(text))
+        if col is not None and col not in columns:
+            columns[col] = index
+    return header, columns
+
+
+def _rows(grid: Sequence[Sequence[Cell]], columns: Mapping[Column, int]) -> list[Row]:
+    return [
         Row(number=i + 2, cells={col: _cell(line, idx) for col, idx in columns.items()})
         for i, line in enumerate(grid[1:])
         if any(c not in (None, "") for c in line)
     ]
-    missing = tuple(c for c in OWNED_COLUMNS if c not in columns)
-    return Table(header=header, columns=columns, rows=rows, missing=missing)
 
 
 def _cell(line: Sequence[Cell], index: int) -> Cell:
     return line[index] if index < len(line) else None
 
 
-def parse_draft(row: Row, defaults: Defaults, today: date) -> Draft | list[str]:
-    """Validate a `draft` row: a Draft to bill, or the reasons it cannot be billed."""
+def parse_draft(
+    row: Row, defaults: Defaults, today: date, line_rows: Sequence[Row] = ()
+) -> Draft | list[str]:
+    """Validate a `draft` row: a Draft to bill, or the reasons it cannot be billed.
+
+    `line_rows` are the Line Items rows of the row's Invoice #; without them the
+    row's own Description and Unit Price are its single line.
+    """
     errors: list[str] = []
     email = row.text(Column.CUSTOMER_EMAIL)
     if not email:
@@ -86,31 +125,57 @@ def parse_draft(row: Row, defaults: Defaults, today: date) -> Draft | list[str]:
     if not money.is_supported(currency):
         errors.append(f'Currency "{currency}" is not one Stripe accepts; use an ISO code like USD')
         currency = ""
-    line = _line(row, currency, errors)
-    due = _due_date(row, defaults, today, errors)
     mode = _mode(row, defaults, errors)
-    if errors or line is None or due is None or mode is None:
+    lines = _lines(row, line_rows, currency, mode, errors)
+    due = _due_date(row, defaults, today, errors)
+    if errors or not lines or due is None or mode is None:
         return errors
-    return Draft(
+    draft = Draft(
         customer_email=email,
         customer_name=row.text(Column.CUSTOMER_NAME),
         currency=currency,
-        lines=(line,),
+        lines=lines,
         due_date=due,
         mode=mode,
-        invoice_number=_invoice_number(row.cells.get(Column.INVOICE_NUMBER)),
+        invoice_number=invoice_number(row.cells.get(Column.INVOICE_NUMBER)),
         memo=row.text(Column.MEMO),
     )
+    problem = money.below_minimum(draft.total, currency)
+    return [problem] if problem else draft
 
 
-def _line(row: Row, currency: str, errors: list[str]) -> Line | None:
+def _lines(
+    row: Row, line_rows: Sequence[Row], currency: str, mode: Mode | None, errors: list[str]
+) -> tuple[Line, ...]:
+    if not line_rows:
+        line = _line(row, currency, errors)
+        return (line,) if line else ()
+    limit = MAX_LINK_LINES if mode is Mode.PAYMENT_LINK else MAX_INVOICE_LINES
+    if len(line_rows) > limit:
+        kind = "a payment link" if mode is Mode.PAYMENT_LINK else "an invoice"
+        errors.append(f"{len(line_rows)} Line Items rows; {kind} takes at most {limit}")
+        return ()
+    found = [_line(r, currency, errors, f"Line Items row {r.number}: ") for r in line_rows]
+    return tuple(ln for ln in found if ln) if all(found) else ()
+
+
+def _line(row: Row, currency: str, errors: list[str], where: str = "") -> Line | None:
+    problems: list[str] = []
     description = row.text(Column.DESCRIPTION)
     if not description:
-        errors.append("Description is empty")
-    quantity = _quantity(row.cells.get(Column.QUANTITY), errors)
-    price = _unit_price(row.cells.get(Column.UNIT_PRICE), currency, errors)
-    tax = tax_rate(row.cells.get(Column.TAX_RATE), errors)
-    if not description or quantity is None or price is None or tax is False:
+        problems.append("Description is empty")
+    elif len(description) > MAX_DESCRIPTION:
+        problems.append(
+            f"Description is {len(description)} characters; Stripe takes at most {MAX_DESCRIPTION}"
+        )
+    line_currency = row.text(Column.CURRENCY).upper() if where else ""
+    if line_currency and currency and line_currency != currency:
+        problems.append(f"Currency {line_currency} differs from the invoice's {currency}")
+    quantity = _quantity(row.cells.get(Column.QUANTITY), problems)
+    price = _unit_price(row.cells.get(Column.UNIT_PRICE), currency, problems)
+    tax = tax_rate(row.cells.get(Column.TAX_RATE), problems)
+    errors += [where + p for p in problems]
+    if problems or not description or quantity is None or price is None or tax is False:
         return None
     return Line(description, quantity, price, tax if isinstance(tax, Decimal) else None)
 
@@ -221,7 +286,8 @@ def _mode(row: Row, defaults: Defaults, errors: list[str]) -> Mode | None:
         return None
 
 
-def _invoice_number(value: Cell) -> str:
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+def invoice_number(value: Cell) -> str:
+    """An Invoice # cell as text (a whole number typed as a number loses its .0)."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return str(int(value))
     return "" if value is None else str(value).strip()

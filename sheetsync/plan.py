@@ -6,8 +6,8 @@ Nothing here talks to the sheet or to Stripe, or reads the clock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from sheetsync import money
@@ -23,7 +23,8 @@ from sheetsync.model import (
     Status,
     Table,
 )
-from sheetsync.parse import Defaults, parse_draft
+from sheetsync.numbering import next_numbers
+from sheetsync.parse import Defaults, invoice_number, parse_draft
 
 Changes = dict[Column, Cell]
 
@@ -35,6 +36,7 @@ class Claim:
     row: int
     sync_id: str
     processing: bool
+    invoice_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,16 @@ class PlannedVoid:
     invoice_id: str
 
 
+@dataclass(frozen=True)
+class PlannedPayment:
+    """An open invoice a person marked `paid`: money received outside Stripe."""
+
+    row: int
+    sync_id: str
+    invoice_id: str
+    paid_at_typed: bool
+
+
 @dataclass
 class Plan:
     """What one cycle will do."""
@@ -64,18 +76,26 @@ class Plan:
     claims: list[Claim] = field(default_factory=list)
     bills: list[PlannedBill] = field(default_factory=list)
     voids: list[PlannedVoid] = field(default_factory=list)
+    payments: list[PlannedPayment] = field(default_factory=list)
     changes: dict[str, Changes] = field(default_factory=dict)
     duplicates: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def idle(self) -> bool:
         """True when the cycle has nothing to write and nothing to ask of Stripe."""
-        return not (self.claims or self.bills or self.voids or self.changes or self.duplicates)
+        return not (
+            self.claims
+            or self.bills
+            or self.voids
+            or self.payments
+            or self.changes
+            or self.duplicates
+        )
 
 
 def invoices_to_watch(table: Table) -> set[str]:
     """Stripe IDs of rows whose invoice may have changed by itself or on request."""
-    watched = OPEN_STATUSES | {Status.VOID, Status.DRAFT}
+    watched = OPEN_STATUSES | {Status.VOID, Status.DRAFT, Status.PAID}
     return {
         row.stripe_id
         for row in table.rows
@@ -90,6 +110,7 @@ def plan_cycle(
     zone: tzinfo,
     defaults: Defaults,
     new_id: Callable[[Row], str],
+    number_pattern: str = "",
 ) -> Plan:
     """Decide every row's action for this cycle.
 
@@ -97,7 +118,8 @@ def plan_cycle(
     and the ones that left the open list since the last cycle). `new_id` gives
     a row that has none its Sync ID.
     """
-    planner = _Planner(Plan(), invoices, now, zone, defaults, new_id)
+    generated = _numbers(table, number_pattern, now.astimezone(zone).year)
+    planner = _Planner(Plan(), invoices, now, zone, defaults, new_id, table, generated)
     copies: dict[str, list[Row]] = {}
     for row in table.rows:
         copies.setdefault(row.sync_id, []).append(row)
@@ -106,10 +128,10 @@ def plan_cycle(
             continue
         planner.row(row)
     for sync_id, rows in copies.items():
-        numbers = [r.number for r in rows]
-        message = duplicate_message(sync_id, numbers)
+        row_numbers = [r.number for r in rows]
+        message = duplicate_message(sync_id, row_numbers)
         if sync_id and len(rows) > 1 and any(r.text(Column.ERROR) != message for r in rows):
-            planner.plan.duplicates[sync_id] = numbers
+            planner.plan.duplicates[sync_id] = row_numbers
     return planner.plan
 
 
@@ -130,6 +152,15 @@ class _Planner:
     zone: tzinfo
     defaults: Defaults
     new_id: Callable[[Row], str]
+    table: Table
+    numbers: Iterator[str] | None
+    number_rows: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for r in self.table.rows:
+            typed = invoice_number(r.cells.get(Column.INVOICE_NUMBER)).casefold()
+            if typed:
+                self.number_rows.setdefault(typed, []).append(r.number)
 
     def row(self, row: Row) -> None:
         status = row.status
@@ -146,6 +177,10 @@ class _Planner:
         elif status == Status.VOID and invoice is not None and invoice.status == "open":
             sync_id = row.sync_id or self.claim(row)
             self.plan.voids.append(PlannedVoid(row.number, sync_id, row.stripe_id))
+        elif status == Status.PAID and invoice is not None and invoice.status == "open":
+            sync_id = row.sync_id or self.claim(row)
+            typed = bool(row.text(Column.PAID_AT))
+            self.plan.payments.append(PlannedPayment(row.number, sync_id, row.stripe_id, typed))
         elif status in OPEN_STATUSES and invoice is not None:
             changes = invoice_changes(row, invoice, self.now, self.zone)
             changes[Column.ERROR] = edited_message(row, invoice, self.defaults)
@@ -160,7 +195,15 @@ class _Planner:
             )
 
     def draft(self, row: Row) -> None:
-        draft = parse_draft(row, self.defaults, self.now.astimezone(self.zone).date())
+        typed = invoice_number(row.cells.get(Column.INVOICE_NUMBER))
+        lines = self.table.line_items.get(typed.casefold(), []) if typed else []
+        draft = parse_draft(row, self.defaults, self.now.astimezone(self.zone).date(), lines)
+        if typed and isinstance(draft, Draft):
+            others = [n for n in self.number_rows.get(typed.casefold(), []) if n != row.number]
+            if others:
+                draft = [
+                    f"Invoice # {typed} is also in row {others[0]}; each invoice needs its own"
+                ]
         if isinstance(draft, Draft) and draft.mode is Mode.PAYMENT_LINK:
             draft = ["Mode payment_link is not supported yet; use invoice"]
         if isinstance(draft, list):
@@ -168,8 +211,11 @@ class _Planner:
             return
         sync_id = row.sync_id or self.new_id(row)
         young = row.status == Status.PROCESSING and claimed_recently(row, self.now)
+        if not typed and self.numbers is not None and not young:
+            draft = replace(draft, invoice_number=next(self.numbers))
         if not young:  # a young claim is another run's: its stamp stays as it is
-            self.plan.claims.append(Claim(row.number, sync_id, processing=True))
+            generated = "" if typed else draft.invoice_number
+            self.plan.claims.append(Claim(row.number, sync_id, True, generated))
         bill = PlannedBill(
             row.number, sync_id, draft, recover=bool(row.sync_id), may_create=not young
         )
@@ -191,6 +237,13 @@ class _Planner:
 
 
 _KNOWN = frozenset(s.value for s in Status)
+
+
+def _numbers(table: Table, pattern: str, year: int) -> Iterator[str] | None:
+    if not pattern or Column.INVOICE_NUMBER not in table.columns:
+        return None
+    used = [invoice_number(r.cells.get(Column.INVOICE_NUMBER)) for r in table.rows]
+    return next_numbers(pattern, used, year)
 
 
 def draft_fingerprint(draft: Draft) -> str:
@@ -272,6 +325,21 @@ def billed_changes(invoice: InvoiceState, draft: Draft, stamp: str) -> Changes:
     }
     if not draft.invoice_number:
         changes[Column.INVOICE_NUMBER] = invoice.number
+    return changes
+
+
+def paid_outside_changes(
+    invoice: InvoiceState, paid_at_typed: bool, now: datetime, zone: tzinfo, stamp: str
+) -> Changes:
+    """The cells of a row a person marked paid, once Stripe knows: their Paid At is kept."""
+    changes: Changes = {
+        Column.STATUS: Status.PAID.value,
+        Column.AMOUNT_PAID: money.from_minor(invoice.amount_paid, invoice.currency),
+        Column.ERROR: "",
+        Column.LAST_SYNCED: stamp,
+    }
+    if not paid_at_typed:
+        changes[Column.PAID_AT] = now.astimezone(zone).date().isoformat()
     return changes
 
 

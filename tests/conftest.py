@@ -41,6 +41,8 @@ PERSON_HEADER = [
     "Memo",
 ]
 FULL_HEADER = PERSON_HEADER + [HEADERS[c] for c in OWNED_COLUMNS]
+LINE_ITEMS_HEADER = ["Invoice #", "Description", "Quantity", "Unit Price", "Tax Rate"]
+NO_TAB: list[list[Any]] = []  # pass as line_items= for a spreadsheet without a Line Items tab
 
 
 @dataclass
@@ -55,13 +57,22 @@ class World:
     settings_overrides: dict[str, Any] = field(default_factory=dict)
 
     def make_sheet(
-        self, rows: list[dict[str, Any]], header: list[str] | None = None, cols: int = 40
+        self,
+        rows: list[dict[str, Any]],
+        header: list[str] | None = None,
+        cols: int = 40,
+        line_items: list[list[Any]] | None = None,
     ) -> str:
-        """An Invoices worksheet with these rows (dicts keyed by header)."""
+        """An Invoices worksheet with these rows (dicts keyed by header), and a Line Items
+        tab (header only unless `line_items` rows are given; `line_items=None` with
+        `no_line_items` leaves the tab out)."""
         header = header or FULL_HEADER
         grid = [header] + [[row.get(h) for h in header] for row in rows]
+        tabs = {"Invoices": grid}
+        if line_items is not NO_TAB:
+            tabs["Line Items"] = [LINE_ITEMS_HEADER, *(line_items or [])]
         self.spreadsheet_id = self.sheets.create_spreadsheet(
-            sheets={"Invoices": grid}, rows=max(1000, len(grid) + 10), cols=cols
+            sheets=tabs, rows=max(1000, len(grid) + 10), cols=cols
         )
         return self.spreadsheet_id
 

@@ -144,7 +144,7 @@ def test_only_invoices_that_can_change_are_watched() -> None:
         [
             HEADER,
             ["sent", "", "", "", "s1", "in_1"],
-            ["paid", "", "", "", "s2", "in_2"],
+            ["uncollectible", "", "", "", "s2", "in_2"],
             ["void", "", "", "", "s3", "in_3"],
             ["overdue", "", "", "", "s4", "in_4"],
         ]

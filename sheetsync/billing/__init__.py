@@ -77,6 +77,14 @@ class Billing(Protocol):
         """
         ...
 
+    def pay_out_of_band(self, invoice_id: str) -> InvoiceState:
+        """Mark an open invoice paid outside Stripe, so the customer is not asked again.
+
+        :raises RowError: when the invoice cannot be paid in its state.
+        :raises BillingError: when Stripe cannot be reached.
+        """
+        ...
+
     def void(self, invoice_id: str) -> InvoiceState:
         """Void an open invoice.
 

@@ -117,6 +117,12 @@ class StripeBilling:
                 raise
             return current
 
+    def pay_out_of_band(self, invoice_id: str) -> InvoiceState:
+        """Record a payment received outside Stripe (idempotent per invoice)."""
+        options = {"idempotency_key": f"sheetsync:{self._sheet}:{invoice_id}:paid-outside"}
+        pay = self._client.v1.invoices.pay
+        return state(self._call(pay, invoice_id, {"paid_out_of_band": True}, options=options))
+
     def void(self, invoice_id: str) -> InvoiceState:
         """Void an open invoice (idempotent per invoice)."""
         options = {"idempotency_key": f"sheetsync:{self._sheet}:{invoice_id}:void"}

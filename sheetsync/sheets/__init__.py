@@ -6,7 +6,7 @@ Adapters: `sheetsync.sheets.google` (Google Sheets through gspread).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sheetsync.model import Cell
@@ -19,6 +19,14 @@ class CellWrite:
     row: int
     column: int
     value: Cell
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """What one read returns: the invoices worksheet and the optional Line Items one."""
+
+    invoices: list[list[Cell]]
+    line_items: list[list[Cell]] = field(default_factory=list)
 
 
 class Spreadsheet(Protocol):
@@ -34,8 +42,8 @@ class Spreadsheet(Protocol):
         """How many API requests this object has made."""
         ...
 
-    def read(self) -> list[list[Cell]]:
-        """The whole worksheet, header first: numbers as Decimal, dates as serial numbers.
+    def read(self) -> Workbook:
+        """Both worksheets in one request, header first: numbers as Decimal, dates as serials.
 
         :raises SheetError: when the worksheet cannot be read.
         """

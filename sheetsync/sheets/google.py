@@ -25,7 +25,7 @@ from gspread.exceptions import APIError
 from sheetsync.errors import ConfigError, SheetError
 from sheetsync.model import Cell
 from sheetsync.retry import DEFAULT_POLICY, GaveUp, RetryPolicy, Transient, retrying
-from sheetsync.sheets import CellWrite
+from sheetsync.sheets import CellWrite, Workbook
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ class GoogleSheet:
         key_file: Path,
         api_base: str = GOOGLE_API,
         retry: RetryPolicy = DEFAULT_POLICY,
+        line_items: str = "Line Items",
     ) -> None:
         try:
             credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
@@ -110,7 +111,9 @@ class GoogleSheet:
         self._retry = retry
         self._id = spreadsheet_id
         self._title = worksheet
-        self._quoted = "'" + worksheet.replace("'", "''") + "'"
+        self._quoted = _quote(worksheet)
+        self._lines_title = line_items
+        self._lines_quoted = _quote(line_items) if line_items else ""
         self._requests = 0
 
     @property
@@ -123,9 +126,18 @@ class GoogleSheet:
         """API requests made so far."""
         return self._requests
 
-    def read(self) -> list[list[Cell]]:
-        """The whole worksheet in one request (unformatted values, serial dates)."""
-        return [list(r) for r in self._get(self._quoted)]
+    def read(self) -> Workbook:
+        """The invoices and Line Items worksheets in one request (unformatted, serial dates)."""
+        if self._lines_quoted:
+            try:
+                invoices, lines = self._get([self._quoted, self._lines_quoted])
+                return Workbook(invoices, lines)
+            except _NoSuchTab:
+                log.info(
+                    "no '%s' worksheet: rows are billed from their own cells", self._lines_title
+                )
+                self._lines_quoted = ""  # for this process: one request per read from now on
+        return Workbook(self._get([self._quoted])[0])
 
     def write(self, cells: Sequence[CellWrite]) -> None:
         """Every cell in one values:batchUpdate request, RAW."""
@@ -183,16 +195,18 @@ class GoogleSheet:
             "values": [["" if c.value is None else c.value for c in run]],
         }
 
-    def _get(self, range_: str) -> list[list[Cell]]:
+    def _get(self, ranges: list[str]) -> list[list[list[Cell]]]:
         params = {
-            "ranges": range_,
+            "ranges": ranges,
             "valueRenderOption": "UNFORMATTED_VALUE",
             "dateTimeRenderOption": "SERIAL_NUMBER",
             "majorDimension": "ROWS",
         }
         data = self._call("get", urls.SPREADSHEET_VALUES_BATCH_URL % self._id, params=params)
-        ranges = data.get("valueRanges", [])
-        return list(ranges[0].get("values", [])) if ranges else []
+        found = data.get("valueRanges", [])
+        return [[list(r) for r in v.get("values", [])] for v in found] + [[]] * (
+            len(ranges) - len(found)
+        )
 
     def _call(
         self,
@@ -240,6 +254,8 @@ class GoogleSheet:
                 f"{self._id}: share the sheet with that address as Editor"
             )
         if code == 400 and "parse range" in message:
+            if self._lines_quoted and self._lines_title in message:
+                raise _NoSuchTab(message)
             return self._missing_tab()
         return f"Google Sheets answered {code}: {message}"
 
@@ -248,6 +264,14 @@ class GoogleSheet:
             f"the spreadsheet has no worksheet named '{self._title}': rename the tab "
             "or set SHEETSYNC_WORKSHEET"
         )
+
+
+class _NoSuchTab(Exception):
+    """The optional Line Items worksheet does not exist."""
+
+
+def _quote(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
 
 
 def column_letter(index: int) -> str:
