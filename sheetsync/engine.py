@@ -14,20 +14,22 @@ from datetime import UTC, datetime, tzinfo
 from sheetsync.billing import Billing, BillRequest, InvoiceState
 from sheetsync.errors import BillingError, Interrupted, RowError
 from sheetsync.model import HEADERS, OPEN_STATUSES, WRITABLE_COLUMNS, Column, Row, Status, Table
-from sheetsync.parse import Defaults, read_line_items, read_table
+from sheetsync.parse import Defaults, invoice_number, read_line_items, read_table
 from sheetsync.plan import (
-    Changes,
     Plan,
     PlannedBill,
-    billed_changes,
     derive_sync_id,
+    duplicate_message,
+    invoices_to_watch,
+    plan_cycle,
+)
+from sheetsync.reconcile import (
+    Changes,
+    billed_changes,
     draft_fingerprint,
     due_timestamp,
-    duplicate_message,
     edited_message,
-    invoices_to_watch,
     paid_outside_changes,
-    plan_cycle,
     synced_stamp,
 )
 from sheetsync.report import CycleReport, describe
@@ -239,7 +241,9 @@ class _Cycle:
             if len(rows) != 1:
                 self._orphan(sync_id, row_changes, rows)
                 continue
-            cells += self._cells(current, rows[0], self._checked(rows[0], sync_id, row_changes))
+            cells += self._cells(
+                current, rows[0], self._checked(rows[0], sync_id, row_changes, current.line_items)
+            )
         for sync_id in plan.duplicates:
             numbers = [r.number for r in rows_by_id.get(sync_id, [])]
             cells += [
@@ -248,11 +252,15 @@ class _Cycle:
             ]
         self.sheet.write(cells)
 
-    def _checked(self, row: Row, sync_id: str, changes: Changes) -> Changes:
+    def _checked(
+        self, row: Row, sync_id: str, changes: Changes, line_items: dict[str, list[Row]]
+    ) -> Changes:
         """Flag a row whose figures a person changed while it was being billed."""
         invoice = self.billed.get(sync_id)
         if invoice is not None:
-            edited = edited_message(row, invoice, self.options.defaults)
+            number = invoice_number(row.cells.get(Column.INVOICE_NUMBER)).casefold()
+            lines = line_items.get(number, []) if number else []
+            edited = edited_message(row, invoice, self.options.defaults, lines)
             if edited:
                 return {**changes, Column.ERROR: edited}
         return changes

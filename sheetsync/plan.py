@@ -8,14 +8,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 
-from sheetsync import money
 from sheetsync.billing import InvoiceState
 from sheetsync.model import (
     INPUT_COLUMNS,
     OPEN_STATUSES,
-    Cell,
     Column,
     Draft,
     Mode,
@@ -25,8 +23,14 @@ from sheetsync.model import (
 )
 from sheetsync.numbering import next_numbers
 from sheetsync.parse import Defaults, invoice_number, parse_draft
-
-Changes = dict[Column, Cell]
+from sheetsync.reconcile import (
+    Changes,
+    claimed_recently,
+    edited_message,
+    invoice_changes,
+    same_cell,
+    synced_stamp,
+)
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,7 @@ class _Planner:
             self.plan.payments.append(PlannedPayment(row.number, sync_id, row.stripe_id, typed))
         elif status in OPEN_STATUSES and invoice is not None:
             changes = invoice_changes(row, invoice, self.now, self.zone)
-            changes[Column.ERROR] = edited_message(row, invoice, self.defaults)
+            changes[Column.ERROR] = edited_message(row, invoice, self.defaults, self.lines_of(row))
             self.change(row, changes)
         elif status and status not in _KNOWN:
             self.change(
@@ -194,10 +198,15 @@ class _Planner:
                 },
             )
 
+    def lines_of(self, row: Row) -> list[Row]:
+        """The Line Items rows of a row's Invoice #."""
+        typed = invoice_number(row.cells.get(Column.INVOICE_NUMBER))
+        return self.table.line_items.get(typed.casefold(), []) if typed else []
+
     def draft(self, row: Row) -> None:
         typed = invoice_number(row.cells.get(Column.INVOICE_NUMBER))
-        lines = self.table.line_items.get(typed.casefold(), []) if typed else []
-        draft = parse_draft(row, self.defaults, self.now.astimezone(self.zone).date(), lines)
+        today = self.now.astimezone(self.zone).date()
+        draft = parse_draft(row, self.defaults, today, self.lines_of(row))
         if typed and isinstance(draft, Draft):
             others = [n for n in self.number_rows.get(typed.casefold(), []) if n != row.number]
             if others:
@@ -227,7 +236,7 @@ class _Planner:
         return sync_id
 
     def change(self, row: Row, changes: Changes) -> None:
-        changed = {c: v for c, v in changes.items() if not _same(row.cells.get(c), v)}
+        changed = {c: v for c, v in changes.items() if not same_cell(row.cells.get(c), v)}
         if changed:
             sync_id = row.sync_id or self.claim(row)
             self.plan.changes[sync_id] = {
@@ -246,34 +255,6 @@ def _numbers(table: Table, pattern: str, year: int) -> Iterator[str] | None:
     return next_numbers(pattern, used, year)
 
 
-def draft_fingerprint(draft: Draft) -> str:
-    """A short digest of what an invoice bills: email, currency and every line's figures."""
-    lines = ";".join(
-        f"{ln.quantity.normalize()}x{ln.unit_price.normalize()}@{ln.tax_rate or 0}"
-        for ln in draft.lines
-    )
-    text = f"{draft.customer_email.casefold()}|{draft.currency}|{lines}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def row_fingerprint(row: Row, defaults: Defaults) -> str:
-    """The fingerprint of the figures a row shows now ('' when they no longer parse)."""
-    # date.min as today: a sent row's due date is history, not an input to check.
-    parsed = parse_draft(row, defaults, date.min)
-    return draft_fingerprint(parsed) if isinstance(parsed, Draft) else ""
-
-
-def edited_message(row: Row, invoice: InvoiceState, defaults: Defaults) -> str:
-    """The Error of a billed row whose figures changed since billing ('' when they did not)."""
-    if not invoice.fingerprint or row_fingerprint(row, defaults) == invoice.fingerprint:
-        return ""
-    total = money.format_amount(money.from_minor(invoice.total, invoice.currency), invoice.currency)
-    return (
-        f"Changed after billing: invoice {invoice.id} keeps {total} and its customer. "
-        "To bill the new figures, set Status to void, then add a new row."
-    )
-
-
 def derive_sync_id(spreadsheet: str, row: Row, day: date) -> str:
     """A Sync ID two processes reading the same row on the same day agree on.
 
@@ -283,102 +264,3 @@ def derive_sync_id(spreadsheet: str, row: Row, day: date) -> str:
     cells = "|".join(f"{c.value}={row.text(c)}" for c in sorted(row.cells) if c in INPUT_COLUMNS)
     text = f"{spreadsheet}|{row.number}|{day.isoformat()}|{cells}"
     return "ss_" + hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def invoice_changes(row: Row, invoice: InvoiceState, now: datetime, zone: tzinfo) -> Changes:
-    """The cells that show an invoice's Stripe state in its row."""
-    changes: Changes = {Column.STATUS: _status_cell(row, invoice, now)}
-    if invoice.amount_paid or row.cells.get(Column.AMOUNT_PAID) not in (None, ""):
-        changes[Column.AMOUNT_PAID] = money.from_minor(invoice.amount_paid, invoice.currency)
-    if invoice.status == "paid" and invoice.paid_at is not None:
-        changes[Column.PAID_AT] = local_date(invoice.paid_at, zone).isoformat()
-    return changes
-
-
-def _status_cell(row: Row, invoice: InvoiceState | None, now: datetime) -> str:
-    if invoice is None:
-        return row.status or Status.SENT.value
-    return invoice_status(invoice, now).value
-
-
-def invoice_status(invoice: InvoiceState, now: datetime) -> Status:
-    """The row Status an invoice's Stripe state means at `now`."""
-    if invoice.status in ("paid", "void", "uncollectible"):
-        return Status(invoice.status)
-    if invoice.attempted and invoice.amount_remaining > 0:
-        return Status.FAILED
-    if invoice.due_date is not None and invoice.due_date < now.timestamp():
-        return Status.OVERDUE
-    return Status.SENT
-
-
-def billed_changes(invoice: InvoiceState, draft: Draft, stamp: str) -> Changes:
-    """The cells written back once a row's invoice is finalized."""
-    changes: Changes = {
-        Column.STRIPE_ID: invoice.id,
-        Column.PAYMENT_URL: invoice.hosted_url,
-        Column.PDF_URL: invoice.pdf_url,
-        Column.TOTAL: money.from_minor(invoice.total, invoice.currency),
-        Column.STATUS: Status.SENT.value,
-        Column.LAST_SYNCED: stamp,
-        Column.ERROR: "",
-    }
-    if not draft.invoice_number:
-        changes[Column.INVOICE_NUMBER] = invoice.number
-    return changes
-
-
-def paid_outside_changes(
-    invoice: InvoiceState, paid_at_typed: bool, now: datetime, zone: tzinfo, stamp: str
-) -> Changes:
-    """The cells of a row a person marked paid, once Stripe knows: their Paid At is kept."""
-    changes: Changes = {
-        Column.STATUS: Status.PAID.value,
-        Column.AMOUNT_PAID: money.from_minor(invoice.amount_paid, invoice.currency),
-        Column.ERROR: "",
-        Column.LAST_SYNCED: stamp,
-    }
-    if not paid_at_typed:
-        changes[Column.PAID_AT] = now.astimezone(zone).date().isoformat()
-    return changes
-
-
-def due_timestamp(due: date, zone: tzinfo) -> int:
-    """The last second of the due date in the configured time zone."""
-    end = datetime.combine(due + timedelta(days=1), time(0), tzinfo=zone)
-    return int(end.timestamp()) - 1
-
-
-def local_date(timestamp: int, zone: tzinfo) -> date:
-    """A Unix timestamp's calendar date in `zone`."""
-    return datetime.fromtimestamp(timestamp, zone).date()
-
-
-def synced_stamp(now: datetime, zone: tzinfo) -> str:
-    """The Last Synced text: local time to the second with its UTC offset."""
-    return now.astimezone(zone).isoformat(sep=" ", timespec="seconds")
-
-
-CLAIM_GRACE = timedelta(minutes=15)
-"""How long a `processing` row may belong to a run that is still working on it."""
-
-
-def claimed_recently(row: Row, now: datetime) -> bool:
-    """Whether the row's claim (its Last Synced) is younger than CLAIM_GRACE."""
-    try:
-        claimed = datetime.fromisoformat(row.text(Column.LAST_SYNCED))
-    except ValueError:
-        return False
-    if claimed.tzinfo is None:
-        return False
-    return abs(now - claimed) < CLAIM_GRACE  # a clock a little ahead still counts
-
-
-def _same(old: Cell, new: Cell) -> bool:
-    if old in (None, "") or new in (None, ""):
-        return old in (None, "") and new in (None, "")
-    if isinstance(old, bool) or isinstance(new, bool):
-        return old == new
-    if isinstance(old, str) or isinstance(new, str):
-        return str(old).strip().casefold() == str(new).strip().casefold()
-    return old == new

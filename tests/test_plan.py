@@ -11,13 +11,8 @@ from zoneinfo import ZoneInfo
 from sheetsync.billing import InvoiceState
 from sheetsync.model import Column, Status
 from sheetsync.parse import Defaults, read_table
-from sheetsync.plan import (
-    due_timestamp,
-    invoice_status,
-    invoices_to_watch,
-    local_date,
-    plan_cycle,
-)
+from sheetsync.plan import invoices_to_watch, plan_cycle
+from sheetsync.reconcile import due_timestamp, invoice_status, local_date
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 HEADER = [

@@ -1,0 +1,147 @@
+"""Stripe's state shown in a row: statuses, amounts, dates, and edits after billing.
+
+Pure: the clock comes in as `now`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sheetsync import money
+from sheetsync.billing import InvoiceState
+from sheetsync.model import Cell, Column, Draft, Row, Status
+from sheetsync.parse import Defaults, parse_draft
+
+Changes = dict[Column, Cell]
+
+
+def draft_fingerprint(draft: Draft) -> str:
+    """A short digest of what an invoice bills: email, currency and every line's figures."""
+    lines = ";".join(
+        f"{ln.quantity.normalize()}x{ln.unit_price.normalize()}@{ln.tax_rate or 0}"
+        for ln in draft.lines
+    )
+    text = f"{draft.customer_email.casefold()}|{draft.currency}|{lines}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def row_fingerprint(row: Row, defaults: Defaults, line_rows: Sequence[Row] = ()) -> str:
+    """The fingerprint of the figures a row shows now ('' when they no longer parse)."""
+    # date.min as today: a sent row's due date is history, not an input to check.
+    parsed = parse_draft(row, defaults, date.min, line_rows)
+    return draft_fingerprint(parsed) if isinstance(parsed, Draft) else ""
+
+
+def edited_message(
+    row: Row, invoice: InvoiceState, defaults: Defaults, line_rows: Sequence[Row] = ()
+) -> str:
+    """The Error of a billed row whose figures changed since billing ('' when they did not)."""
+    if not invoice.fingerprint or row_fingerprint(row, defaults, line_rows) == invoice.fingerprint:
+        return ""
+    total = money.format_amount(money.from_minor(invoice.total, invoice.currency), invoice.currency)
+    return (
+        f"Changed after billing: invoice {invoice.id} keeps {total} and its customer. "
+        "To bill the new figures, set Status to void, then add a new row."
+    )
+
+
+def invoice_changes(row: Row, invoice: InvoiceState, now: datetime, zone: tzinfo) -> Changes:
+    """The cells that show an invoice's Stripe state in its row."""
+    changes: Changes = {Column.STATUS: _status_cell(row, invoice, now)}
+    if invoice.amount_paid or row.cells.get(Column.AMOUNT_PAID) not in (None, ""):
+        changes[Column.AMOUNT_PAID] = money.from_minor(invoice.amount_paid, invoice.currency)
+    if invoice.status == "paid" and invoice.paid_at is not None:
+        changes[Column.PAID_AT] = local_date(invoice.paid_at, zone).isoformat()
+    return changes
+
+
+def _status_cell(row: Row, invoice: InvoiceState | None, now: datetime) -> str:
+    if invoice is None:
+        return row.status or Status.SENT.value
+    return invoice_status(invoice, now).value
+
+
+def invoice_status(invoice: InvoiceState, now: datetime) -> Status:
+    """The row Status an invoice's Stripe state means at `now`."""
+    if invoice.status in ("paid", "void", "uncollectible"):
+        return Status(invoice.status)
+    if invoice.attempted and invoice.amount_remaining > 0:
+        return Status.FAILED
+    if invoice.due_date is not None and invoice.due_date < now.timestamp():
+        return Status.OVERDUE
+    return Status.SENT
+
+
+def billed_changes(invoice: InvoiceState, draft: Draft, stamp: str) -> Changes:
+    """The cells written back once a row's invoice is finalized."""
+    changes: Changes = {
+        Column.STRIPE_ID: invoice.id,
+        Column.PAYMENT_URL: invoice.hosted_url,
+        Column.PDF_URL: invoice.pdf_url,
+        Column.TOTAL: money.from_minor(invoice.total, invoice.currency),
+        Column.STATUS: Status.SENT.value,
+        Column.LAST_SYNCED: stamp,
+        Column.ERROR: "",
+    }
+    if not draft.invoice_number:
+        changes[Column.INVOICE_NUMBER] = invoice.number
+    return changes
+
+
+def paid_outside_changes(
+    invoice: InvoiceState, paid_at_typed: bool, now: datetime, zone: tzinfo, stamp: str
+) -> Changes:
+    """The cells of a row a person marked paid, once Stripe knows: their Paid At is kept."""
+    changes: Changes = {
+        Column.STATUS: Status.PAID.value,
+        Column.AMOUNT_PAID: money.from_minor(invoice.amount_paid, invoice.currency),
+        Column.ERROR: "",
+        Column.LAST_SYNCED: stamp,
+    }
+    if not paid_at_typed:
+        changes[Column.PAID_AT] = now.astimezone(zone).date().isoformat()
+    return changes
+
+
+def due_timestamp(due: date, zone: tzinfo) -> int:
+    """The last second of the due date in the configured time zone."""
+    end = datetime.combine(due + timedelta(days=1), time(0), tzinfo=zone)
+    return int(end.timestamp()) - 1
+
+
+def local_date(timestamp: int, zone: tzinfo) -> date:
+    """A Unix timestamp's calendar date in `zone`."""
+    return datetime.fromtimestamp(timestamp, zone).date()
+
+
+def synced_stamp(now: datetime, zone: tzinfo) -> str:
+    """The Last Synced text: local time to the second with its UTC offset."""
+    return now.astimezone(zone).isoformat(sep=" ", timespec="seconds")
+
+
+CLAIM_GRACE = timedelta(minutes=15)
+"""How long a `processing` row may belong to a run that is still working on it."""
+
+
+def claimed_recently(row: Row, now: datetime) -> bool:
+    """Whether the row's claim (its Last Synced) is younger than CLAIM_GRACE."""
+    try:
+        claimed = datetime.fromisoformat(row.text(Column.LAST_SYNCED))
+    except ValueError:
+        return False
+    if claimed.tzinfo is None:
+        return False
+    return abs(now - claimed) < CLAIM_GRACE  # a clock a little ahead still counts
+
+
+def same_cell(old: Cell, new: Cell) -> bool:
+    """Whether writing `new` over `old` would change what the cell shows."""
+    if old in (None, "") or new in (None, ""):
+        return old in (None, "") and new in (None, "")
+    if isinstance(old, bool) or isinstance(new, bool):
+        return old == new
+    if isinstance(old, str) or isinstance(new, str):
+        return str(old).strip().casefold() == str(new).strip().casefold()
+    return old == new
