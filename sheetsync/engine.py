@@ -9,18 +9,21 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sheetsync.billing import Billing, BillRequest, InvoiceState
 from sheetsync.errors import BillingError, Interrupted, RowError
 from sheetsync.model import HEADERS, OPEN_STATUSES, WRITABLE_COLUMNS, Column, Row, Status, Table
 from sheetsync.parse import Defaults, invoice_number, read_line_items, read_table
 from sheetsync.plan import (
+    LINK_PREFIX,
     Plan,
     PlannedBill,
+    PlannedPayment,
     derive_sync_id,
     duplicate_message,
     invoices_to_watch,
+    links_to_watch,
     plan_cycle,
 )
 from sheetsync.reconcile import (
@@ -69,7 +72,7 @@ def run_cycle(
     """
     started = time.monotonic()
     table = _read(sheet, options)
-    invoices = _watched_invoices(table, billing)
+    invoices = _watched(table, billing, now)
     day = now.astimezone(UTC).date()
     plan = plan_cycle(
         table,
@@ -96,6 +99,13 @@ def _read(sheet: Spreadsheet, options: CycleOptions) -> Table:
     book = sheet.read()
     table = read_table(book.invoices, options.renames)
     return replace(table, line_items=read_line_items(book.line_items, options.renames))
+
+
+def _watched(table: Table, billing: Billing, now: datetime) -> dict[str, InvoiceState]:
+    links, old = links_to_watch(table, now)
+    since = int((now - timedelta(days=30)).timestamp())
+    paid_links = billing.paid_links(links, old, since) if links else {}
+    return _watched_invoices(table, billing) | paid_links
 
 
 def _watched_invoices(table: Table, billing: Billing) -> dict[str, InvoiceState]:
@@ -181,26 +191,44 @@ class _Cycle:
             if self.stop():
                 raise Interrupted(f"stopped after billing {self.report.created} rows")
             try:
-                invoice = self.billing.pay_out_of_band(payment.invoice_id)
+                changes[payment.sync_id] = self._paid_outside(payment)
             except RowError as exc:
                 changes[payment.sync_id] = {Column.ERROR: str(exc), Column.LAST_SYNCED: self.stamp}
-                continue
-            changes[payment.sync_id] = paid_outside_changes(
-                invoice, payment.paid_at_typed, self.now, self.options.zone, self.stamp
-            )
         for void in plan.voids:
             if self.stop():
                 raise Interrupted(f"stopped after billing {self.report.created} rows")
             try:
-                self.billing.void(void.invoice_id)
+                if void.invoice_id.startswith(LINK_PREFIX):
+                    self.billing.deactivate_link(void.invoice_id)
+                    changes[void.sync_id] = {Column.PAYMENT_URL: ""}
+                else:
+                    self.billing.void(void.invoice_id)
             except RowError as exc:
                 changes[void.sync_id] = {Column.ERROR: str(exc), Column.LAST_SYNCED: self.stamp}
                 continue
             changes[void.sync_id] = {
+                **changes.get(void.sync_id, {}),
                 Column.STATUS: Status.VOID.value,
                 Column.ERROR: "",
                 Column.LAST_SYNCED: self.stamp,
             }
+
+    def _paid_outside(self, payment: PlannedPayment) -> Changes:
+        if payment.invoice_id.startswith(LINK_PREFIX):
+            self.billing.deactivate_link(payment.invoice_id)
+            changes: Changes = {
+                Column.STATUS: Status.PAID.value,
+                Column.PAYMENT_URL: "",
+                Column.ERROR: "",
+                Column.LAST_SYNCED: self.stamp,
+            }
+            if not payment.paid_at_typed:
+                changes[Column.PAID_AT] = self.now.astimezone(self.options.zone).date().isoformat()
+            return changes
+        invoice = self.billing.pay_out_of_band(payment.invoice_id)
+        return paid_outside_changes(
+            invoice, payment.paid_at_typed, self.now, self.options.zone, self.stamp
+        )
 
     def _bill(self, bill: PlannedBill) -> Changes | None:
         request = BillRequest(

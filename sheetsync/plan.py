@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sheetsync.billing import InvoiceState
 from sheetsync.model import (
@@ -16,13 +16,12 @@ from sheetsync.model import (
     OPEN_STATUSES,
     Column,
     Draft,
-    Mode,
     Row,
     Status,
     Table,
 )
 from sheetsync.numbering import next_numbers
-from sheetsync.parse import Defaults, invoice_number, parse_draft
+from sheetsync.parse import Defaults, invoice_number, parse_date, parse_draft
 from sheetsync.reconcile import (
     Changes,
     claimed_recently,
@@ -30,6 +29,7 @@ from sheetsync.reconcile import (
     invoice_changes,
     same_cell,
     synced_stamp,
+    synced_within,
 )
 
 
@@ -95,6 +95,19 @@ class Plan:
             or self.changes
             or self.duplicates
         )
+
+
+LINK_PREFIX = "plink_"
+LINK_EVENTS_REACH = timedelta(days=25)  # younger links' payments are in Stripe's 30-day events
+
+
+def links_to_watch(table: Table, now: datetime) -> tuple[set[str], set[str]]:
+    """Open payment-link rows' IDs, and those whose link may predate the event window."""
+    rows = [
+        r for r in table.rows if r.stripe_id.startswith(LINK_PREFIX) and r.status in OPEN_STATUSES
+    ]
+    old = {r.stripe_id for r in rows if not synced_within(r, now, LINK_EVENTS_REACH)}
+    return {r.stripe_id for r in rows}, old
 
 
 def invoices_to_watch(table: Table) -> set[str]:
@@ -169,7 +182,9 @@ class _Planner:
     def row(self, row: Row) -> None:
         status = row.status
         invoice = self.invoices.get(row.stripe_id)
-        if status == Status.DRAFT and row.stripe_id:
+        if row.stripe_id.startswith(LINK_PREFIX) and status != Status.DRAFT:
+            self.link(row, invoice)
+        elif status == Status.DRAFT and row.stripe_id:
             message = (
                 f"This row is already billed as {row.stripe_id}; an invoice keeps its amount. "
                 "To bill again, set Status to void, then add a new row."
@@ -198,6 +213,24 @@ class _Planner:
                 },
             )
 
+    def link(self, row: Row, paid: InvoiceState | None) -> None:
+        """A payment-link row: paid when its session completed, overdue by its Due Date,
+        deactivated when a person sets void or paid (its Payment URL is then cleared)."""
+        status, live = row.status, bool(row.text(Column.PAYMENT_URL))
+        if status in (Status.VOID, Status.PAID) and live:
+            sync_id = row.sync_id or self.claim(row)
+            if status == Status.VOID:
+                self.plan.voids.append(PlannedVoid(row.number, sync_id, row.stripe_id))
+            else:
+                typed = bool(row.text(Column.PAID_AT))
+                self.plan.payments.append(PlannedPayment(row.number, sync_id, row.stripe_id, typed))
+        elif status in OPEN_STATUSES and paid is not None:
+            self.change(row, invoice_changes(row, paid, self.now, self.zone))
+        elif status in OPEN_STATUSES:
+            due = parse_date(row.cells.get(Column.DUE_DATE))
+            late = due is not None and due < self.now.astimezone(self.zone).date()
+            self.change(row, {Column.STATUS: (Status.OVERDUE if late else Status.SENT).value})
+
     def lines_of(self, row: Row) -> list[Row]:
         """The Line Items rows of a row's Invoice #."""
         typed = invoice_number(row.cells.get(Column.INVOICE_NUMBER))
@@ -213,8 +246,6 @@ class _Planner:
                 draft = [
                     f"Invoice # {typed} is also in row {others[0]}; each invoice needs its own"
                 ]
-        if isinstance(draft, Draft) and draft.mode is Mode.PAYMENT_LINK:
-            draft = ["Mode payment_link is not supported yet; use invoice"]
         if isinstance(draft, list):
             self.change(row, {Column.STATUS: Status.ERROR.value, Column.ERROR: "; ".join(draft)})
             return

@@ -127,13 +127,16 @@ CLAIM_GRACE = timedelta(minutes=15)
 
 def claimed_recently(row: Row, now: datetime) -> bool:
     """Whether the row's claim (its Last Synced) is younger than CLAIM_GRACE."""
+    return synced_within(row, now, CLAIM_GRACE)
+
+
+def synced_within(row: Row, now: datetime, span: timedelta) -> bool:
+    """Whether the row's Last Synced is within `span` of `now` (a clock a little ahead counts)."""
     try:
-        claimed = datetime.fromisoformat(row.text(Column.LAST_SYNCED))
+        synced = datetime.fromisoformat(row.text(Column.LAST_SYNCED))
     except ValueError:
         return False
-    if claimed.tzinfo is None:
-        return False
-    return abs(now - claimed) < CLAIM_GRACE  # a clock a little ahead still counts
+    return synced.tzinfo is not None and abs(now - synced) < span
 
 
 def same_cell(old: Cell, new: Cell) -> bool:

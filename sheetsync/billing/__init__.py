@@ -77,6 +77,26 @@ class Billing(Protocol):
         """
         ...
 
+    def paid_links(
+        self, link_ids: Collection[str], old: Collection[str], since: int
+    ) -> dict[str, InvoiceState]:
+        """The payment links among `link_ids` that took their payment, as paid states.
+
+        Completed Checkout Sessions are found in events since `since` (Stripe keeps
+        30 days of them); the `old` links are also checked by listing their sessions.
+
+        :raises BillingError: when Stripe cannot be reached or refuses.
+        """
+        ...
+
+    def deactivate_link(self, link_id: str) -> None:
+        """Stop a payment link from taking payments.
+
+        :raises RowError: when Stripe refuses.
+        :raises BillingError: when Stripe cannot be reached.
+        """
+        ...
+
     def pay_out_of_band(self, invoice_id: str) -> InvoiceState:
         """Mark an open invoice paid outside Stripe, so the customer is not asked again.
 

@@ -17,8 +17,9 @@ import stripe
 
 from sheetsync import money
 from sheetsync.billing import BillRequest, InvoiceState
+from sheetsync.billing.links import PaymentLinks
 from sheetsync.errors import BillingError, RowError
-from sheetsync.model import Draft, Line
+from sheetsync.model import Draft, Line, Mode
 from sheetsync.ratelimit import Pacer, stripe_default_rate
 from sheetsync.retry import DEFAULT_POLICY, GaveUp, RetryPolicy, Transient, retrying
 
@@ -55,6 +56,7 @@ class StripeBilling:
         self._customers: dict[str, str] = {}
         self._tax_rates: dict[tuple[Decimal, bool], str] | None = None
         self._requests = 0
+        self._links = PaymentLinks(self, prices_include_tax)
 
     @property
     def requests(self) -> int:
@@ -77,8 +79,13 @@ class StripeBilling:
         return found
 
     def bill(self, request: BillRequest) -> InvoiceState | None:
-        """Customer, invoice, items, finalize (and send) — each step idempotent."""
+        """Customer, invoice, items, finalize (and send) — each step idempotent.
+
+        A payment_link row gets Prices and a Payment Link instead.
+        """
         draft = request.draft
+        if draft.mode is Mode.PAYMENT_LINK:
+            return self._links.bill(request)
         customer = self._customer(draft.customer_email, draft.customer_name, request.sync_id)
         invoice = self._existing(customer, request.sync_id) if request.recover else None
         if invoice is not None and invoice.status == "draft":
@@ -116,6 +123,16 @@ class StripeBilling:
             if current.status == "draft":
                 raise
             return current
+
+    def paid_links(
+        self, link_ids: Collection[str], old: Collection[str], since: int
+    ) -> dict[str, InvoiceState]:
+        """Payment links among `link_ids` that were paid (see PaymentLinks.paid)."""
+        return self._links.paid(link_ids, old, since) if link_ids else {}
+
+    def deactivate_link(self, link_id: str) -> None:
+        """Stop a payment link from taking payments."""
+        self._links.deactivate(link_id)
 
     def pay_out_of_band(self, invoice_id: str) -> InvoiceState:
         """Record a payment received outside Stripe (idempotent per invoice)."""
