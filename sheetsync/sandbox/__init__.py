@@ -1,8 +1,10 @@
 """A local Stripe-compatible server (test mode) for tests and ``sheetsync demo``.
 
 It speaks the Stripe API v1 for the objects sheetsync uses — customers,
-invoices, invoice items, tax rates, events — over HTTP on ``127.0.0.1``, so the
-real stripe-python client talks to it unchanged::
+invoices, invoice items, tax rates, events, products, prices, payment links,
+Checkout Sessions, PaymentIntents, charges, invoice payments, refunds, credit
+notes and disputes — over HTTP on ``127.0.0.1``, so the real stripe-python
+client talks to it unchanged::
 
     with StripeSandbox() as sandbox:
         client = stripe.StripeClient(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import money
+from . import money, payments
 from .errors import bad_transition, not_editable
 from .store import Obj, Store, random_id
 
@@ -136,7 +136,9 @@ def finalize(store: Store, invoice: Obj, auto_advance: bool | None = None) -> No
 def pay(store: Store, invoice: Obj, amount: int | None, *, out_of_band: bool) -> None:
     """Record a payment of ``amount`` (the whole remainder when ``None``).
 
-    A smaller amount is a partial payment: the invoice stays open.
+    A smaller amount is a partial payment: the invoice stays open. A payment
+    by the customer is a PaymentIntent and Charge with an Invoice Payment; one
+    ``out_of_band`` (outside Stripe) moves no money through Stripe.
 
     :raises StripeError: when the invoice is not payable or the amount is wrong.
     """
@@ -152,6 +154,9 @@ def pay(store: Store, invoice: Obj, amount: int | None, *, out_of_band: bool) ->
 
 def _settle(store: Store, invoice: Obj, amount: int, *, out_of_band: bool) -> None:
     previous = _fields(invoice, "amount_paid", "amount_remaining", "status", "attempted")
+    if not out_of_band and amount:
+        settles = amount == invoice["amount_remaining"]
+        payments.record_invoice_payment(store, invoice, amount, settles=settles)
     invoice["amount_paid"] += amount
     invoice["amount_remaining"] -= amount
     if not out_of_band and amount:

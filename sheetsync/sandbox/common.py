@@ -12,12 +12,13 @@ METADATA_KEYS = 50
 METADATA_KEY_LENGTH = 40
 METADATA_VALUE_LENGTH = 500
 # Expanding these is harmless: they are already objects or lists in responses.
-ALREADY_EXPANDED = frozenset({"lines", "tax_rates", "default_tax_rates", "data"})
+ALREADY_EXPANDED = frozenset({"lines", "tax_rates", "default_tax_rates", "data", "line_items"})
 # Fields Stripe can expand on the objects the sandbox serves (they hold IDs or null).
 EXPANDABLE = frozenset(
     {"customer", "invoice", "default_payment_method", "default_source", "subscription"}
     | {"on_behalf_of", "test_clock", "latest_revision", "application", "discounts"}
-    | {"account_tax_ids", "price", "product", "tax_rate"}
+    | {"account_tax_ids", "price", "product", "tax_rate", "default_price"}
+    | {"payment_intent", "latest_charge", "charge", "payment_link", "refund"}
 )
 
 

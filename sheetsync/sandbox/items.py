@@ -2,8 +2,8 @@
 
 An item is priced by ``amount`` alone (quantity 1), or by ``quantity`` /
 ``quantity_decimal`` × ``unit_amount_decimal`` rounded half up to an integer
-minor unit, or by ``pricing[price]`` (the sandbox has no prices, so that
-always names a missing price). ``amount`` with a quantity is refused.
+minor unit, or by a Price — ``pricing[price]`` or inline ``price_data`` — times
+the quantity. ``amount`` with a quantity is refused.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-from . import billing, money
+from . import billing, catalog, money
 from .common import merge_metadata, refuse_unsupported
-from .errors import invalid, missing_param, no_such, not_editable
+from .errors import invalid, missing_param, not_editable
 from .store import Obj, Store, matches_range, paginate
 
 MAX_ITEMS_PER_INVOICE = 250
@@ -33,10 +33,11 @@ def create(store: Store, params: Obj, _ids: tuple[str, ...]) -> Obj:
     customer = store.get("customer", params["customer"], "customer")
     invoice = _target_invoice(store, params, customer)
     currency = _currency(params, invoice, customer)
+    details = _details(store, params)
     item = store.create(
         "invoiceitem",
-        **_priced(params, currency),
-        **_details(store, params),
+        **_priced(store, params, currency),
+        **details,
         currency=currency,
         customer=customer["id"],
         invoice=invoice["id"] if invoice else None,
@@ -48,15 +49,16 @@ def create(store: Store, params: Obj, _ids: tuple[str, ...]) -> Obj:
     return item
 
 
-def _priced(params: Obj, currency: str) -> Obj:
+def _priced(store: Store, params: Obj, currency: str) -> Obj:
     """Amount fields of a new item (``net_amount`` is null for discountable items)."""
-    amount, quantity, unit = _price(params, currency)
+    price = _catalog_price(store, params, currency)
+    amount, quantity, unit = _price(params, currency, price)
     discountable = params.get("discountable", amount >= 0)
     return {
         "amount": amount,
         "discountable": discountable,
         "net_amount": None if discountable else amount,
-        "pricing": _pricing(unit),
+        "pricing": _pricing(unit, price),
         "quantity": int(quantity),
         "quantity_decimal": money.decimal_text(quantity),
     }
@@ -123,26 +125,50 @@ def _currency(params: Obj, invoice: Obj | None, customer: Obj) -> str:
     return str(currency)
 
 
-def _price(params: Obj, currency: str) -> tuple[int, Decimal, Decimal]:
-    """``(amount, quantity, unit_amount_decimal)`` of a new item."""
+def _catalog_price(store: Store, params: Obj, currency: str) -> Obj | None:
+    """The Price an item is priced by (``pricing[price]`` or ``price_data``), if any.
+
+    :raises StripeError: for an unknown price or product, or another currency.
+    """
     pricing = params.get("pricing") or {}
+    if not pricing.get("price") and "price_data" not in params:
+        return None
     if pricing.get("price"):
-        raise no_such("price", pricing["price"], "pricing[price]")
-    if "price_data" in params:
-        raise no_such("product", params["price_data"]["product"], "price_data[product]")
+        store.get("price", pricing["price"], "pricing[price]")
+    else:
+        store.get("product", params["price_data"]["product"], "price_data[product]")
+    _exclusive(params, ("pricing", "price_data"), ("amount", "pricing"), ("amount", "price_data"))
+    _exclusive(params, ("unit_amount_decimal", "pricing"), ("unit_amount_decimal", "price_data"))
+    if pricing.get("price"):
+        price: Obj = store.objects[pricing["price"]]
+    else:
+        data = params["price_data"]
+        catalog.check_unit_amount(data, money.check_currency(data["currency"]), "price_data")
+        price = catalog.new_price(store, data, "price_data")
+    if price["currency"] != currency:
+        raise invalid(
+            f"The currency of the price ({price['currency']}) must match the currency of the "
+            f"invoice item ({currency}).",
+            "pricing[price]" if pricing.get("price") else "price_data[currency]",
+        )
+    return price
+
+
+def _price(params: Obj, currency: str, price: Obj | None) -> tuple[int, Decimal, Decimal]:
+    """``(amount, quantity, unit_amount_decimal)`` of a new item."""
     _exclusive(params, ("amount", "quantity"), ("amount", "quantity_decimal"))
     _exclusive(params, ("amount", "unit_amount_decimal"), ("quantity", "quantity_decimal"))
     if "amount" in params:
         amount = int(params["amount"])
         return money.check_amount(currency, amount), Decimal(1), Decimal(amount)
-    if "unit_amount_decimal" not in params:
+    if "unit_amount_decimal" not in params and price is None:
         raise missing_param("amount")
     quantity = Decimal(params["quantity_decimal"] if "quantity_decimal" in params else 1)
     if "quantity" in params:
         quantity = Decimal(params["quantity"])
     if quantity < 0:
         raise invalid("Invalid quantity: must be a non-negative number", "quantity")
-    unit = Decimal(params["unit_amount_decimal"])
+    unit = Decimal(price["unit_amount_decimal"] if price else params["unit_amount_decimal"])
     amount = money.round_minor(quantity * unit)
     return money.check_amount(currency, amount, "unit_amount_decimal"), quantity, unit
 
@@ -157,9 +183,10 @@ def _exclusive(params: Obj, *pairs: tuple[str, str]) -> None:
             )
 
 
-def _pricing(unit: Decimal) -> Obj:
+def _pricing(unit: Decimal, price: Obj | None) -> Obj:
+    details = {"price": price["id"], "product": price["product"]} if price else None
     return {
-        "price_details": None,
+        "price_details": details,
         "type": "price_details",
         "unit_amount_decimal": money.decimal_text(unit),
     }

@@ -76,6 +76,17 @@ def check_amount(currency: str, amount: int, param: str = "amount") -> int:
     return amount
 
 
+def display(currency: str, amount: int) -> str:
+    """An amount as Stripe writes it in messages: ``$20.00``, ``€7.00``, ``1000 JPY``."""
+    exponent = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
+    major = f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{major}" if symbol else f"{major} {currency.upper()}"
+
+
+_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
+
+
 def round_minor(value: Decimal) -> int:
     """Round a fractional minor-unit amount to an integer, half up (away from zero)."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))

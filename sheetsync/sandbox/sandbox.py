@@ -12,7 +12,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from . import billing, forms
+from . import billing, checkout, forms, payments, refunds
 from .errors import StripeError, invalid, no_such
 from .gateway import Gateway, RecordedRequest, Reply, Trigger, error_reply, json_reply
 from .server import LoopbackServer
@@ -22,6 +22,7 @@ _WORLD_INVOICE = re.compile(
     r"^/_sandbox/invoices/([^/]+)/(pay|payment_failed|void|mark_uncollectible)$"
 )
 _PAGES = re.compile(r"^/_sandbox/(hosted|pdf)/([^/]+)$")
+_PAY_LINK = re.compile(r"^/_sandbox/pay/([^/]+)$")
 
 
 class StripeSandbox:
@@ -105,8 +106,10 @@ class StripeSandbox:
     def objects(self, kind: str) -> list[dict[str, Any]]:
         """Copies of every stored object of ``kind``, oldest first.
 
-        :raises ValueError: for a kind other than customer, invoice,
-            invoiceitem, tax_rate or event.
+        :raises ValueError: for a kind the sandbox does not store (see ``store.KINDS``:
+            customer, invoice, invoiceitem, tax_rate, event, product, price,
+            payment_link, checkout.session, payment_intent, charge,
+            invoice_payment, refund, credit_note, dispute).
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -151,6 +154,36 @@ class StripeSandbox:
         :raises StripeError: unless the invoice is open.
         """
         return self._act(invoice_id, billing.mark_uncollectible)
+
+    def customer_completes_link(self, link_id: str, email: str | None = None) -> dict[str, Any]:
+        """A customer pays a payment link by card: the completed Checkout Session.
+
+        Emits ``charge.succeeded``, ``payment_intent.succeeded`` and
+        ``checkout.session.completed``; a link that reaches its
+        ``restrictions.completed_sessions.limit`` deactivates.
+
+        :raises StripeError: for an unknown link, or one that is no longer active.
+        """
+        with self._store.lock:
+            return public(checkout.complete(self._store, link_id, email))
+
+    def refund(self, payment_intent_id: str, amount: int | None = None) -> dict[str, Any]:
+        """Refund a payment as from the Dashboard (no API request is recorded).
+
+        :raises StripeError: for an unknown PaymentIntent, a disputed or fully
+            refunded charge, or an amount above what is left to refund.
+        """
+        with self._store.lock:
+            charge = payments.charge_of(self._store, payment_intent_id)
+            return public(refunds.refund(self._store, charge, amount))
+
+    def dispute(self, payment_intent_id: str) -> dict[str, Any]:
+        """The customer's bank disputes a payment as fraudulent: a ``needs_response`` Dispute.
+
+        :raises StripeError: for an unknown PaymentIntent or a charge already disputed.
+        """
+        with self._store.lock:
+            return public(refunds.dispute(self._store, payment_intent_id))
 
     def _act(self, invoice_id: str, action: Callable[[Store, Obj], None]) -> dict[str, Any]:
         with self._store.lock:
@@ -266,15 +299,55 @@ class StripeSandbox:
         pages = _PAGES.match(path)
         if pages and method == "GET":
             return self._page(pages.group(1), pages.group(2))
+        if path.startswith("/_sandbox/pay/") or path in ("/_sandbox/refunds", "/_sandbox/disputes"):
+            return self._money(method, path, params, rid)
         raise StripeError(404, f"Unrecognized sandbox URL ({method}: {path}).")
+
+    def _money(self, method: str, path: str, params: Obj, rid: str) -> Reply:
+        """Customers paying links, refunds and disputes, for tests in other processes."""
+        link = _PAY_LINK.match(path)
+        if link and method == "GET":
+            return self._link_page(link.group(1))
+        if method != "POST":
+            raise StripeError(404, f"Unrecognized sandbox URL ({method}: {path}).")
+        if link:
+            email = params.get("email")
+            session = self.customer_completes_link(link.group(1), str(email) if email else None)
+            return json_reply(session, rid)
+        intent = params.get("payment_intent")
+        if not isinstance(intent, str) or not intent:
+            raise invalid("Missing required param: payment_intent.", "payment_intent")
+        if path == "/_sandbox/refunds":
+            return json_reply(self.refund(intent, _int_param(params, "amount")), rid)
+        return json_reply(self.dispute(intent), rid)
+
+    def _link_page(self, link_id: str) -> Reply:
+        with self._store.lock:
+            link = self._store.get("payment_link", link_id)
+            items = self._store.line_items[link_id]
+            if not link["active"]:
+                text = link["inactive_message"] or checkout.INACTIVE
+                rows = f"<p>{html.escape(text)}</p>"
+            else:
+                rows = "".join(
+                    f"<tr><td>{html.escape(str(i['description']))}</td><td>{i['quantity']}</td>"
+                    f"<td>{i['amount_total']} {html.escape(i['currency'])}</td></tr>"
+                    for i in items
+                )
+        page = f"<!doctype html><title>Pay</title><table>{rows}</table>"
+        return Reply(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
 
     def _page(self, kind: str, invoice_id: str) -> Reply:
         with self._store.lock:
-            invoice = self._store.objects.get(invoice_id)
-            if invoice is None or invoice.get("object") != "invoice" or not invoice["number"]:
+            found = self._store.objects.get(invoice_id) or {}
+            if kind == "pdf" and found.get("object") == "credit_note":
+                summary = {k: found[k] for k in ("number", "status", "currency", "total")}
+                summary["invoice"] = found["invoice"]
+            elif found.get("object") != "invoice" or not found["number"]:
                 raise no_such("invoice", invoice_id)
-            summary = {k: invoice[k] for k in ("number", "status", "currency", "total")}
-            summary["amount_remaining"] = invoice["amount_remaining"]
+            else:
+                summary = {k: found[k] for k in ("number", "status", "currency", "total")}
+                summary["amount_remaining"] = found["amount_remaining"]
         if kind == "pdf":
             text = json.dumps(summary, indent=2).encode()
             return Reply(200, text, {"Content-Type": "text/plain; charset=utf-8"})

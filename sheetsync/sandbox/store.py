@@ -23,9 +23,46 @@ import stripe
 from .errors import invalid, no_such
 
 Obj = dict[str, Any]
-KINDS = ("customer", "invoice", "invoiceitem", "tax_rate", "event")
-LABELS = {"invoiceitem": "invoiceitem", "tax_rate": "tax rate"}
-PREFIXES = {"customer": "cus", "invoice": "in", "invoiceitem": "ii", "tax_rate": "txr"}
+KINDS = (
+    "customer",
+    "invoice",
+    "invoiceitem",
+    "tax_rate",
+    "event",
+    "product",
+    "price",
+    "payment_link",
+    "checkout.session",
+    "payment_intent",
+    "charge",
+    "invoice_payment",
+    "refund",
+    "credit_note",
+    "dispute",
+)
+LABELS = {
+    "invoiceitem": "invoiceitem",
+    "tax_rate": "tax rate",
+    "payment_link": "payment link",
+    "credit_note": "credit note",
+    "invoice_payment": "invoice payment",
+}
+PREFIXES = {
+    "customer": "cus",
+    "invoice": "in",
+    "invoiceitem": "ii",
+    "tax_rate": "txr",
+    "product": "prod",
+    "price": "price",
+    "payment_link": "plink",
+    "checkout.session": "cs_test",
+    "payment_intent": "pi",
+    "charge": "ch",
+    "invoice_payment": "inpay",
+    "refund": "re",
+    "credit_note": "cn",
+    "dispute": "dp",
+}
 EVENT_RETENTION = 30 * 86400
 LINES_EMBEDDED = 10
 _ALNUM = string.ascii_letters + string.digits
@@ -62,6 +99,8 @@ class Store:
     order: dict[str, int] = field(default_factory=dict)
     line_ids: dict[str, str] = field(default_factory=dict)
     items_by_invoice: dict[str, list[str]] = field(default_factory=dict)
+    # Line items ("item" objects) of payment links and Checkout Sessions, by owner ID.
+    line_items: dict[str, list[Obj]] = field(default_factory=dict)
     base_url: str = ""
     context: RequestContext = field(default_factory=RequestContext)
     templates: dict[str, Obj] = field(default_factory=load_templates)
