@@ -24,6 +24,7 @@ from sheetsync.plan import (
     duplicate_message,
     invoices_to_watch,
     links_to_watch,
+    money_back_to_watch,
     plan_cycle,
 )
 from sheetsync.reconcile import (
@@ -73,6 +74,8 @@ def run_cycle(
     started = time.monotonic()
     table = _read(sheet, options)
     invoices = _watched(table, billing, now)
+    since = int((now - timedelta(days=30)).timestamp())
+    news = billing.money_back(since) if money_back_to_watch(table) else []
     day = now.astimezone(UTC).date()
     plan = plan_cycle(
         table,
@@ -82,6 +85,7 @@ def run_cycle(
         options.defaults,
         lambda row: derive_sync_id(sheet.key, row, day),
         options.number_pattern,
+        news,
     )
     report = CycleReport(rows=len(table.rows), actions=describe(plan, table))
     changes = plan.changes

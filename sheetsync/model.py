@@ -63,6 +63,7 @@ class Column(StrEnum):
     PDF_URL = "pdf_url"
     TOTAL = "total"
     AMOUNT_PAID = "amount_paid"
+    REMAINING = "remaining"
     REFUNDED = "refunded"
     PAID_AT = "paid_at"
     LAST_SYNCED = "last_synced"
@@ -88,6 +89,7 @@ HEADERS: dict[Column, str] = {
     Column.PDF_URL: "PDF URL",
     Column.TOTAL: "Total",
     Column.AMOUNT_PAID: "Amount Paid",
+    Column.REMAINING: "Remaining",
     Column.REFUNDED: "Refunded",
     Column.PAID_AT: "Paid At",
     Column.LAST_SYNCED: "Last Synced",
@@ -102,6 +104,7 @@ OWNED_COLUMNS = (
     Column.PDF_URL,
     Column.TOTAL,
     Column.AMOUNT_PAID,
+    Column.REMAINING,
     Column.REFUNDED,
     Column.PAID_AT,
     Column.LAST_SYNCED,

@@ -6,11 +6,11 @@ Nothing here talks to the sheet or to Stripe, or reads the clock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
-from sheetsync.billing import InvoiceState
+from sheetsync.billing import InvoiceState, PaymentNews
 from sheetsync.model import (
     INPUT_COLUMNS,
     OPEN_STATUSES,
@@ -27,6 +27,7 @@ from sheetsync.reconcile import (
     claimed_recently,
     edited_message,
     invoice_changes,
+    money_back_changes,
     same_cell,
     synced_stamp,
     synced_within,
@@ -110,6 +111,11 @@ def links_to_watch(table: Table, now: datetime) -> tuple[set[str], set[str]]:
     return {r.stripe_id for r in rows}, old
 
 
+def money_back_to_watch(table: Table) -> bool:
+    """Whether any row has a payment that could be refunded or disputed."""
+    return any(r.stripe_id and r.status in (Status.PAID, Status.REFUNDED) for r in table.rows)
+
+
 def invoices_to_watch(table: Table) -> set[str]:
     """Stripe IDs of rows whose invoice may have changed by itself or on request."""
     watched = OPEN_STATUSES | {Status.VOID, Status.DRAFT, Status.PAID}
@@ -128,6 +134,7 @@ def plan_cycle(
     defaults: Defaults,
     new_id: Callable[[Row], str],
     number_pattern: str = "",
+    news: Sequence[PaymentNews] = (),
 ) -> Plan:
     """Decide every row's action for this cycle.
 
@@ -137,6 +144,8 @@ def plan_cycle(
     """
     generated = _numbers(table, number_pattern, now.astimezone(zone).year)
     planner = _Planner(Plan(), invoices, now, zone, defaults, new_id, table, generated)
+    for item in news:
+        planner.news.setdefault(item.sync_id or item.invoice_id, []).append(item)
     copies: dict[str, list[Row]] = {}
     for row in table.rows:
         copies.setdefault(row.sync_id, []).append(row)
@@ -172,6 +181,7 @@ class _Planner:
     table: Table
     numbers: Iterator[str] | None
     number_rows: dict[str, list[int]] = field(default_factory=dict)
+    news: dict[str, list[PaymentNews]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for r in self.table.rows:
@@ -200,6 +210,8 @@ class _Planner:
             sync_id = row.sync_id or self.claim(row)
             typed = bool(row.text(Column.PAID_AT))
             self.plan.payments.append(PlannedPayment(row.number, sync_id, row.stripe_id, typed))
+        elif status in (Status.PAID, Status.REFUNDED) and self.money_back(row):
+            self.change(row, money_back_changes(row, self.money_back(row)))
         elif status in OPEN_STATUSES and invoice is not None:
             changes = invoice_changes(row, invoice, self.now, self.zone)
             changes[Column.ERROR] = edited_message(row, invoice, self.defaults, self.lines_of(row))
@@ -215,7 +227,8 @@ class _Planner:
 
     def link(self, row: Row, paid: InvoiceState | None) -> None:
         """A payment-link row: paid when its session completed, overdue by its Due Date,
-        deactivated when a person sets void or paid (its Payment URL is then cleared)."""
+        deactivated when a person sets void or paid. A Payment URL in the row means the
+        link is live; it is cleared once the link stops taking payments."""
         status, live = row.status, bool(row.text(Column.PAYMENT_URL))
         if status in (Status.VOID, Status.PAID) and live:
             sync_id = row.sync_id or self.claim(row)
@@ -224,12 +237,20 @@ class _Planner:
             else:
                 typed = bool(row.text(Column.PAID_AT))
                 self.plan.payments.append(PlannedPayment(row.number, sync_id, row.stripe_id, typed))
+        elif status in (Status.PAID, Status.REFUNDED) and self.money_back(row):
+            self.change(row, money_back_changes(row, self.money_back(row)))
         elif status in OPEN_STATUSES and paid is not None:
-            self.change(row, invoice_changes(row, paid, self.now, self.zone))
+            # Stripe deactivates a link at its one-payment limit: no live URL stays behind.
+            changes = invoice_changes(row, paid, self.now, self.zone)
+            self.change(row, {**changes, Column.PAYMENT_URL: ""})
         elif status in OPEN_STATUSES:
             due = parse_date(row.cells.get(Column.DUE_DATE))
             late = due is not None and due < self.now.astimezone(self.zone).date()
             self.change(row, {Column.STATUS: (Status.OVERDUE if late else Status.SENT).value})
+
+    def money_back(self, row: Row) -> list[PaymentNews]:
+        """Refunds and disputes of the row's charges."""
+        return self.news.get(row.sync_id, []) + self.news.get(row.stripe_id, [])
 
     def lines_of(self, row: Row) -> list[Row]:
         """The Line Items rows of a row's Invoice #."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 
 from sheetsync import money
-from sheetsync.billing import InvoiceState
+from sheetsync.billing import InvoiceState, PaymentNews
 from sheetsync.model import Cell, Column, Draft, Row, Status
 from sheetsync.parse import Defaults, parse_draft
 
@@ -52,6 +53,10 @@ def invoice_changes(row: Row, invoice: InvoiceState, now: datetime, zone: tzinfo
     changes: Changes = {Column.STATUS: _status_cell(row, invoice, now)}
     if invoice.amount_paid or row.cells.get(Column.AMOUNT_PAID) not in (None, ""):
         changes[Column.AMOUNT_PAID] = money.from_minor(invoice.amount_paid, invoice.currency)
+    partly = invoice.status == "open" and invoice.amount_paid > 0
+    if partly or row.cells.get(Column.REMAINING) not in (None, ""):
+        remaining = money.from_minor(invoice.amount_remaining, invoice.currency)
+        changes[Column.REMAINING] = remaining if partly else ""
     if invoice.status == "paid" and invoice.paid_at is not None:
         changes[Column.PAID_AT] = local_date(invoice.paid_at, zone).isoformat()
     return changes
@@ -67,8 +72,8 @@ def invoice_status(invoice: InvoiceState, now: datetime) -> Status:
     """The row Status an invoice's Stripe state means at `now`."""
     if invoice.status in ("paid", "void", "uncollectible"):
         return Status(invoice.status)
-    if invoice.attempted and invoice.amount_remaining > 0:
-        return Status.FAILED
+    if invoice.attempted and invoice.amount_paid == 0 and invoice.amount_remaining > 0:
+        return Status.FAILED  # an attempt was made and nothing came in
     if invoice.due_date is not None and invoice.due_date < now.timestamp():
         return Status.OVERDUE
     return Status.SENT
@@ -148,3 +153,27 @@ def same_cell(old: Cell, new: Cell) -> bool:
     if isinstance(old, str) or isinstance(new, str):
         return str(old).strip().casefold() == str(new).strip().casefold()
     return old == new
+
+
+def money_back_changes(row: Row, news: Sequence[PaymentNews]) -> Changes:
+    """Refunds and disputes of a paid row's charges: Refunded, `refunded` when all came back."""
+    refunded = sum(n.refunded for n in news)
+    currency = next((n.currency for n in news if n.currency), "")
+    changes: Changes = {}
+    if refunded and currency:
+        amount = money.from_minor(refunded, currency)
+        changes[Column.REFUNDED] = amount
+        paid = _number(row.cells.get(Column.AMOUNT_PAID)) or _number(row.cells.get(Column.TOTAL))
+        full = paid is not None and amount >= paid
+        changes[Column.STATUS] = (Status.REFUNDED if full else Status.PAID).value
+    disputes = [n.dispute for n in news if n.dispute]
+    if disputes:
+        changes[Column.ERROR] = disputes[0]
+    return changes
+
+
+def _number(value: Cell) -> Decimal | None:
+    try:
+        return money.parse_amount(value)
+    except ValueError:
+        return None

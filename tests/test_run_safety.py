@@ -72,6 +72,7 @@ def test_missing_sheetsync_columns_are_added_at_the_right(world: World) -> None:
         "PDF URL",
         "Total",
         "Amount Paid",
+        "Remaining",
         "Refunded",
         "Paid At",
         "Last Synced",

@@ -33,6 +33,18 @@ class InvoiceState:
 
 
 @dataclass(frozen=True)
+class PaymentNews:
+    """Money coming back on one charge: its refunded total so far, and a dispute."""
+
+    charge_id: str
+    sync_id: str
+    invoice_id: str
+    currency: str
+    refunded: int
+    dispute: str = ""
+
+
+@dataclass(frozen=True)
 class BillRequest:
     """Everything needed to bill one row."""
 
@@ -84,6 +96,13 @@ class Billing(Protocol):
 
         Completed Checkout Sessions are found in events since `since` (Stripe keeps
         30 days of them); the `old` links are also checked by listing their sessions.
+
+        :raises BillingError: when Stripe cannot be reached or refuses.
+        """
+        ...
+
+    def money_back(self, since: int) -> list[PaymentNews]:
+        """Refunds and disputes since `since`, one entry per charge.
 
         :raises BillingError: when Stripe cannot be reached or refuses.
         """

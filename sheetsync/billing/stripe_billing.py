@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 import stripe
 
 from sheetsync import money
-from sheetsync.billing import BillRequest, InvoiceState
+from sheetsync.billing import BillRequest, InvoiceState, PaymentNews
 from sheetsync.billing.links import PaymentLinks
+from sheetsync.billing.money_back import money_back
 from sheetsync.errors import BillingError, RowError
 from sheetsync.model import Draft, Line, Mode
 from sheetsync.ratelimit import Pacer, stripe_default_rate
@@ -129,6 +130,10 @@ class StripeBilling:
     ) -> dict[str, InvoiceState]:
         """Payment links among `link_ids` that were paid (see PaymentLinks.paid)."""
         return self._links.paid(link_ids, old, since) if link_ids else {}
+
+    def money_back(self, since: int) -> list[PaymentNews]:
+        """Refunds and disputes since `since` (see money_back.money_back)."""
+        return money_back(self, since)
 
     def deactivate_link(self, link_id: str) -> None:
         """Stop a payment link from taking payments."""
