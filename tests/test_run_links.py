@@ -115,3 +115,27 @@ def test_more_than_20_lines_cannot_be_a_link(world: World) -> None:
     world.make_sheet([{**LINK, "Invoice #": "L-1"}], line_items=lines)
     world.run()
     assert "a payment link takes at most 20" in world.rows()[0]["Error"]
+
+
+def test_a_payment_older_than_the_event_window_is_found_by_listing_sessions(world: World) -> None:
+    world.make_sheet([{**LINK, "Due Date": None}])
+    world.run()
+    world.advance(days=1)
+    world.stripe.customer_completes_link(str(world.rows()[0]["Stripe ID"]))
+    world.advance(days=40)  # sheetsync was not run for weeks: the event has aged out
+    world.stripe.reset_requests()
+    world.run()
+    row = world.rows()[0]
+    assert row["Status"] == "paid" and row["Paid At"] == "2026-11-22"
+    assert "/v1/checkout/sessions" in [r.path for r in world.stripe.requests]
+
+
+def test_prices_that_include_tax_are_charged_as_typed(world: World) -> None:
+    world.make_sheet([{**INVOICE, "Tax Rate": 20}, {**LINK, "Tax Rate": 20}])
+    world.run(prices_include_tax=True)
+    invoice_row, link_row = world.rows()
+    assert world.stripe.get(str(invoice_row["Stripe ID"]))["total"] == 30000
+    assert Decimal(str(invoice_row["Total"])) == Decimal("300")
+    assert Decimal(str(link_row["Total"])) == Decimal("300")
+    rate = world.stripe.objects("tax_rate")[0]
+    assert rate["inclusive"] is True
