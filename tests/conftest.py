@@ -24,6 +24,8 @@ from tests.fakes.keys import make_service_account_key
 from tests.fakes.network import NetworkGuard
 from tests.fakes.sheets_server import FakeSheetsServer
 
+pytest_plugins = ["tests.sandbox_support"]  # the `sandbox` and `client` fixtures
+
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 STRIPE_KEY = "sk_test_sheetsyncTESTKEY0123456789"
 PERSON_HEADER = [

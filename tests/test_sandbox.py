@@ -7,7 +7,6 @@ import json
 import sys
 import threading
 import urllib.request
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,25 +17,7 @@ import stripe
 from sheetsync.sandbox import StripeSandbox
 from sheetsync.sandbox.forms import decode
 from sheetsync.sandbox.store import load_templates
-
-START = 1_800_000_000
-KEY = "sk_test_sandbox_0123456789"
-DAY = 86400
-
-
-@pytest.fixture
-def sandbox() -> Iterator[StripeSandbox]:
-    with StripeSandbox(start_time=START) as sb:
-        yield sb
-
-
-@pytest.fixture
-def client(sandbox: StripeSandbox) -> stripe.StripeClient:
-    return _client(sandbox)
-
-
-def _client(sandbox: StripeSandbox, key: str = KEY) -> stripe.StripeClient:
-    return stripe.StripeClient(key, base_addresses={"api": sandbox.base_url}, max_network_retries=0)
+from tests.sandbox_support import DAY, KEY, START, client_for, refusal  # noqa: F401
 
 
 def _customer(client: stripe.StripeClient, email: str = "ada@example.com") -> str:
@@ -56,12 +37,6 @@ def _item(client: stripe.StripeClient, invoice: stripe.Invoice, **params: Any) -
 def _untyped(params: dict[str, Any]) -> Any:
     """Parameters as sent on the wire, typed loosely to send what stripe.params forbids."""
     return params
-
-
-def _refusal(call: Any, error: type[stripe.StripeError] = stripe.InvalidRequestError) -> Any:
-    with pytest.raises(error) as caught:
-        call()
-    return caught.value
 
 
 def _post(sandbox: StripeSandbox, path: str, data: str = "") -> dict[str, Any]:
@@ -185,7 +160,7 @@ def test_item_pricing_refusals(
 ) -> None:
     invoice = _invoice(client, _customer(client))
 
-    error = _refusal(lambda: _item(client, invoice, **params))
+    error = refusal(lambda: _item(client, invoice, **params))
 
     assert message in error.user_message
 
@@ -195,7 +170,7 @@ def test_item_on_finalized_invoice_refused(client: stripe.StripeClient) -> None:
     _item(client, invoice, amount=100)
     client.v1.invoices.finalize_invoice(invoice.id)
 
-    error = _refusal(lambda: _item(client, invoice, amount=100))
+    error = refusal(lambda: _item(client, invoice, amount=100))
 
     assert error.code == "invoice_not_editable"
     assert client.v1.invoices.retrieve(invoice.id).total == 100
@@ -253,7 +228,7 @@ def test_currency_amount_rules(
     invoice = _invoice(client, _customer(client), currency=currency)
 
     if refused:
-        assert _refusal(lambda: _item(client, invoice, **params)).param in (
+        assert refusal(lambda: _item(client, invoice, **params)).param in (
             "amount",
             "unit_amount_decimal",
         )
@@ -273,7 +248,7 @@ def test_zero_decimal_currency_amounts_are_whole_units(client: stripe.StripeClie
 
 @pytest.mark.parametrize("currency", ["xyz", "USD"])
 def test_unknown_or_uppercase_currency_refused(client: stripe.StripeClient, currency: str) -> None:
-    error = _refusal(lambda: _invoice(client, _customer(client), currency=currency))
+    error = refusal(lambda: _invoice(client, _customer(client), currency=currency))
 
     assert error.user_message.startswith(f"Invalid currency: {currency}.")
     assert error.param == "currency"
@@ -312,7 +287,7 @@ def test_invoice_parameters_checked_against_stripe_params(
 ) -> None:
     body: Any = {"customer": _customer(client), **params}
 
-    error = _refusal(lambda: client.v1.invoices.create(params=body))
+    error = refusal(lambda: client.v1.invoices.create(params=body))
 
     assert (error.param, error.http_status) == (param, 400)
     assert error.user_message.startswith(message)
@@ -345,7 +320,7 @@ def test_invoice_parameters_checked_against_stripe_params(
 def test_missing_and_unknown_parameters_refused(
     client: stripe.StripeClient, call: Any, message: str
 ) -> None:
-    assert _refusal(lambda: call(client)).user_message == message
+    assert refusal(lambda: call(client)).user_message == message
 
 
 def test_send_invoice_needs_a_future_due_date(
@@ -354,8 +329,8 @@ def test_send_invoice_needs_a_future_due_date(
     customer = _customer(client)
     base: Any = {"customer": customer, "collection_method": "send_invoice"}
 
-    missing = _refusal(lambda: client.v1.invoices.create(params=base))
-    past = _refusal(lambda: client.v1.invoices.create(params=_untyped({**base, "due_date": START})))
+    missing = refusal(lambda: client.v1.invoices.create(params=base))
+    past = refusal(lambda: client.v1.invoices.create(params=_untyped({**base, "due_date": START})))
     future = client.v1.invoices.create(params=_untyped({**base, "due_date": START + 1}))
 
     assert missing.param == "days_until_due"
@@ -428,7 +403,7 @@ def test_illegal_transitions_refused(
         client.v1.invoices.void_invoice(invoice.id)
     before = client.v1.invoices.retrieve(invoice.id).status
 
-    error = _refusal(lambda: action(client, invoice.id))
+    error = refusal(lambda: action(client, invoice.id))
 
     assert error.code == code and message in error.user_message
     assert client.v1.invoices.retrieve(invoice.id).status == before
@@ -440,7 +415,7 @@ def test_send_needs_send_invoice_collection(client: stripe.StripeClient) -> None
 
     assert (
         "collection method is 'send_invoice'"
-        in _refusal(lambda: client.v1.invoices.send_invoice(charged.id)).user_message
+        in refusal(lambda: client.v1.invoices.send_invoice(charged.id)).user_message
     )
     assert client.v1.invoices.send_invoice(emailed.id).status == "open"
 
@@ -474,13 +449,13 @@ def test_idempotency_key_reused_with_other_parameters_or_endpoint(
     options: Any = {"idempotency_key": "k-1"}
     client.v1.invoices.create(params={"customer": customer}, options=options)
 
-    other_params = _refusal(
+    other_params = refusal(
         lambda: client.v1.invoices.create(
             params={"customer": customer, "description": "x"}, options=options
         ),
         stripe.IdempotencyError,
     )
-    other_endpoint = _refusal(
+    other_endpoint = refusal(
         lambda: client.v1.customers.create(options=options), stripe.IdempotencyError
     )
 
@@ -494,7 +469,7 @@ def test_idempotency_key_reused_with_other_parameters_or_endpoint(
 def test_idempotency_key_length_and_24_hour_expiry(
     sandbox: StripeSandbox, client: stripe.StripeClient
 ) -> None:
-    too_long = _refusal(lambda: client.v1.customers.create(options={"idempotency_key": "k" * 256}))
+    too_long = refusal(lambda: client.v1.customers.create(options={"idempotency_key": "k" * 256}))
     first = client.v1.customers.create(options={"idempotency_key": "k" * 255})
     sandbox.advance(24 * 3600 - 1)
     replayed = client.v1.customers.create(options={"idempotency_key": "k" * 255})
@@ -559,7 +534,7 @@ def test_invoice_lines_embedded_up_to_ten_and_listed_in_full(client: stripe.Stri
     assert isinstance(embedded.customer, stripe.Customer)
     assert embedded.customer.email == "ada@example.com"
     assert [line.amount for line in lines] == [100 + n for n in range(12)]
-    bad = _refusal(
+    bad = refusal(
         lambda: client.v1.invoices.retrieve(invoice.id, params={"expand": ["description"]})
     )
     assert bad.user_message == "This property cannot be expanded (description)."
@@ -648,9 +623,9 @@ def test_fail_next_maps_to_stripe_exceptions_and_is_not_applied(
     sandbox.fail_next(r"^/v1/customers$", 500)
     options: Any = {"idempotency_key": "cus-1"}
 
-    limited = _refusal(lambda: client.v1.customers.create(options=options), stripe.RateLimitError)
-    broken = _refusal(lambda: client.v1.customers.create(options=options), stripe.APIError)
-    replayed = _refusal(lambda: client.v1.customers.create(options=options), stripe.APIError)
+    limited = refusal(lambda: client.v1.customers.create(options=options), stripe.RateLimitError)
+    broken = refusal(lambda: client.v1.customers.create(options=options), stripe.APIError)
+    replayed = refusal(lambda: client.v1.customers.create(options=options), stripe.APIError)
 
     assert (limited.http_status, limited.headers["Retry-After"]) == (429, "2")
     assert limited.json_body["error"]["code"] == "rate_limit"
@@ -659,7 +634,7 @@ def test_fail_next_maps_to_stripe_exceptions_and_is_not_applied(
     assert replayed.headers["Idempotent-Replayed"] == "true"  # Stripe replays saved 500s
     assert sandbox.objects("customer") == [] and sandbox.count("/v1/customers", "POST") == 3
     sandbox.fail_next(r"^/v1/customers$", 503, saved=False)
-    _refusal(
+    refusal(
         lambda: client.v1.customers.create(options={"idempotency_key": "cus-2"}), stripe.APIError
     )
     assert client.v1.customers.create(options={"idempotency_key": "cus-2"}).id.startswith("cus_")
@@ -683,15 +658,17 @@ def test_before_and_after_hooks_surround_the_change(
     ["sk_live_0123456789abcdefghij", "pk_test_0123456789abcdefghij", "not-a-key-at-all-1234"],
 )
 def test_only_test_mode_secret_keys_are_accepted(sandbox: StripeSandbox, key: str) -> None:
-    error = _refusal(lambda: _client(sandbox, key).v1.customers.list(), stripe.AuthenticationError)
+    error = refusal(
+        lambda: client_for(sandbox, key).v1.customers.list(), stripe.AuthenticationError
+    )
 
     assert error.http_status == 401 and error.user_message.startswith("Invalid API Key provided: ")
     assert key not in error.user_message
-    assert _client(sandbox, "rk_test_restricted1").v1.customers.list().data == []
+    assert client_for(sandbox, "rk_test_restricted1").v1.customers.list().data == []
 
 
 def test_unknown_route_is_a_stripe_404(client: stripe.StripeClient) -> None:
-    error = _refusal(lambda: client.raw_request("get", "/v1/invoices/in_1/nope"))
+    error = refusal(lambda: client.raw_request("get", "/v1/invoices/in_1/nope"))
 
     assert error.http_status == 404
     assert error.user_message.startswith("Unrecognized request URL (GET: /v1/invoices/in_1/nope).")
@@ -699,7 +676,7 @@ def test_unknown_route_is_a_stripe_404(client: stripe.StripeClient) -> None:
 
 def test_concurrent_requests_are_all_applied(sandbox: StripeSandbox) -> None:
     def create() -> None:
-        client = _client(sandbox)
+        client = client_for(sandbox)
         for _ in range(5):
             client.v1.customers.create()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -15,26 +14,7 @@ import stripe
 
 from sheetsync.sandbox import StripeError, StripeSandbox
 from sheetsync.sandbox.store import load_templates
-
-START = 1_800_000_000
-KEY = "sk_test_sandbox_links_0123456789"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[StripeSandbox]:
-    with StripeSandbox(start_time=START) as sb:
-        yield sb
-
-
-@pytest.fixture
-def client(sandbox: StripeSandbox) -> stripe.StripeClient:
-    return stripe.StripeClient(KEY, base_addresses={"api": sandbox.base_url}, max_network_retries=0)
-
-
-def _refusal(call: Any, error: type[stripe.StripeError] = stripe.InvalidRequestError) -> Any:
-    with pytest.raises(error) as caught:
-        call()
-    return caught.value
+from tests.sandbox_support import DAY, KEY, START, client_for, refusal  # noqa: F401
 
 
 def _price(client: stripe.StripeClient, amount: int, currency: str = "usd", **extra: Any) -> str:
@@ -117,7 +97,7 @@ def test_price_refusals(
 ) -> None:
     body: Any = {"product_data": {"name": "Hours"}, **params}
 
-    error = _refusal(lambda: client.v1.prices.create(params=body))
+    error = refusal(lambda: client.v1.prices.create(params=body))
 
     assert error.param == param and message in error.user_message
     assert client.v1.products.list().data == []  # nothing was half-created
@@ -138,7 +118,7 @@ def test_invoice_items_priced_by_a_price(client: stripe.StripeClient) -> None:
         return client.v1.invoice_items.create(params=body)
 
     three, fee = item(**by_price), item(price_data=inline)
-    other = _refusal(lambda: item(**euros))
+    other = refusal(lambda: item(**euros))
 
     assert (three.amount, three.quantity, three.pricing.price_details.price) == (4500, 3, price.id)
     assert fee.amount == 250
@@ -227,7 +207,7 @@ def test_payment_link_refusals(
 ) -> None:
     usd, eur = _price(client, 100), _price(client, 100, "eur")
 
-    error = _refusal(lambda: client.v1.payment_links.create(params=build(usd, eur)))
+    error = refusal(lambda: client.v1.payment_links.create(params=build(usd, eur)))
 
     assert error.param == param and message in error.user_message
     assert error.http_status == 400
@@ -237,7 +217,7 @@ def test_payment_link_refusals(
 def test_inactive_price_refused_for_a_link(client: stripe.StripeClient) -> None:
     price = _price(client, 100, active=False)
 
-    error = _refusal(lambda: _link(client, (price, 1)))
+    error = refusal(lambda: _link(client, (price, 1)))
 
     assert error.user_message == (
         "The price specified is inactive. This field only accepts active prices."
@@ -254,7 +234,7 @@ def test_idempotent_replay_of_a_payment_link_create(
     first = client.v1.payment_links.create(params=body, options=options)
     again = client.v1.payment_links.create(params=body, options=options)
     changed: Any = {**body, "metadata": {"row": "5"}}
-    other = _refusal(
+    other = refusal(
         lambda: client.v1.payment_links.create(params=changed, options=options),
         stripe.IdempotencyError,
     )
@@ -351,7 +331,7 @@ def test_completed_sessions_limit_deactivates_the_link(
     )
     assert len(sandbox.objects("checkout.session")) == 1
     assert _types(sandbox)[-1] == "payment_link.updated"
-    reactivate = _refusal(lambda: client.v1.payment_links.update(link.id, params={"active": True}))
+    reactivate = refusal(lambda: client.v1.payment_links.update(link.id, params={"active": True}))
     assert "reached its limit of 1 completed sessions" in reactivate.user_message
     raised: Any = client.v1.payment_links.update(
         link.id, params={"active": True, "restrictions": {"completed_sessions": {"limit": 2}}}

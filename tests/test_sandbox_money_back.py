@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,27 +13,7 @@ import stripe
 
 from sheetsync.sandbox import StripeError, StripeSandbox
 from sheetsync.sandbox.store import load_templates
-
-START = 1_800_000_000
-KEY = "sk_test_sandbox_money_0123456789"
-DAY = 86400
-
-
-@pytest.fixture
-def sandbox() -> Iterator[StripeSandbox]:
-    with StripeSandbox(start_time=START) as sb:
-        yield sb
-
-
-@pytest.fixture
-def client(sandbox: StripeSandbox) -> stripe.StripeClient:
-    return stripe.StripeClient(KEY, base_addresses={"api": sandbox.base_url}, max_network_retries=0)
-
-
-def _refusal(call: Any, error: type[stripe.StripeError] = stripe.InvalidRequestError) -> Any:
-    with pytest.raises(error) as caught:
-        call()
-    return caught.value
+from tests.sandbox_support import DAY, KEY, START, client_for, refusal  # noqa: F401
 
 
 def _open_invoice(client: stripe.StripeClient, *amounts: int, **params: Any) -> stripe.Invoice:
@@ -165,7 +144,7 @@ def test_partial_then_full_refund_of_an_invoice_payment(
     ]
     assert _types(sandbox).count("charge.refunded") == 2
     assert _types(sandbox)[-2:] == ["refund.created", "charge.refunded"]
-    again = _refusal(lambda: client.v1.refunds.create(params={"payment_intent": intent}))
+    again = refusal(lambda: client.v1.refunds.create(params={"payment_intent": intent}))
     assert (again.code, again.user_message) == (
         "charge_already_refunded",
         f"Charge {after_full.id} has already been refunded.",
@@ -190,7 +169,7 @@ def test_refund_beyond_the_remainder_refused(
     client.v1.refunds.create(params={"payment_intent": intent, "amount": 400})
     body: Any = {"payment_intent": intent, **params}
 
-    error = _refusal(lambda: client.v1.refunds.create(params=body))
+    error = refusal(lambda: client.v1.refunds.create(params=body))
 
     assert message in error.user_message and error.http_status == 400
     assert _charge(client, intent).amount_refunded == 400
@@ -199,8 +178,8 @@ def test_refund_beyond_the_remainder_refused(
 
 
 def test_refund_needs_a_payment(client: stripe.StripeClient) -> None:
-    missing = _refusal(lambda: client.v1.refunds.create())
-    unknown = _refusal(lambda: client.v1.refunds.create(params={"payment_intent": "pi_missing"}))
+    missing = refusal(lambda: client.v1.refunds.create())
+    unknown = refusal(lambda: client.v1.refunds.create(params={"payment_intent": "pi_missing"}))
 
     assert missing.code == "parameter_missing"
     assert (unknown.user_message, unknown.param) == (
@@ -318,7 +297,7 @@ def test_credit_note_refusals(
     invoice, intent = _paid_invoice(sandbox, client, 1000)
     body: Any = {"invoice": invoice.id, **params}
 
-    error = _refusal(lambda: client.v1.credit_notes.create(params=body))
+    error = refusal(lambda: client.v1.credit_notes.create(params=body))
 
     assert message in error.user_message
     assert client.v1.credit_notes.list().data == [] and _charge(client, intent).amount_refunded == 0
@@ -330,12 +309,12 @@ def test_credit_notes_on_open_or_out_of_band_invoices(client: stripe.StripeClien
     client.v1.invoices.pay(outside.id, params={"paid_out_of_band": True})
     refund: Any = {"invoice": outside.id, "amount": 400, "refund_amount": 400}
 
-    on_open = _refusal(
+    on_open = refusal(
         lambda: client.v1.credit_notes.create(
             params={"invoice": open_invoice.id, "amount": 100, "out_of_band_amount": 100}
         )
     )
-    no_payment = _refusal(lambda: client.v1.credit_notes.create(params=refund))
+    no_payment = refusal(lambda: client.v1.credit_notes.create(params=refund))
     note = client.v1.credit_notes.create(
         params={"invoice": outside.id, "amount": 400, "out_of_band_amount": 400}
     )
@@ -372,7 +351,7 @@ def test_dispute_flags_the_charge_and_emits_the_event(
     assert [d.id for d in client.v1.disputes.list(params={"charge": charge.id}).data] == [found.id]
     events = client.v1.events.list(params={"type": "charge.dispute.created"}).data
     assert [e.data.object.id for e in events] == [found.id]
-    refused = _refusal(lambda: client.v1.refunds.create(params={"payment_intent": intent}))
+    refused = refusal(lambda: client.v1.refunds.create(params={"payment_intent": intent}))
     assert (refused.code, refused.user_message) == (
         "charge_disputed",
         f"Charge {charge.id} has been charged back; cannot issue a refund.",
