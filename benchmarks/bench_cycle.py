@@ -35,7 +35,10 @@ def main(rows: int) -> None:
         grid = [HEADER] + [
             ["draft", f"c{i % 50}@example.com", f"Item {i}", "5.00"] for i in range(rows)
         ]
-        sid = sheets.create_spreadsheet(sheets={"Invoices": grid}, rows=rows + 10, cols=20)
+        lines = [["Invoice #", "Description", "Quantity", "Unit Price", "Tax Rate"]]
+        sid = sheets.create_spreadsheet(
+            sheets={"Invoices": grid, "Line Items": lines}, rows=rows + 10, cols=20
+        )
         key = make_service_account_key(Path(tmp) / "sa.json", sheets.token_uri)
         settings = load_settings(
             spreadsheet=sid,

@@ -69,14 +69,16 @@ def run_once(
     now: datetime | None = None,
     dry_run: bool = False,
     stop: Callable[[], bool] = lambda: False,
+    sheet: Spreadsheet | None = None,
 ) -> CycleReport:
     """One cycle against the configured spreadsheet and Stripe account.
 
     A real cycle holds the spreadsheet's lock on this machine; a dry run reads only.
+    `sheet` lets a long-lived caller (the daemon) keep one adapter across cycles.
 
     :raises SheetsyncError: when something stops the cycle.
     """
-    sheet = open_sheet(settings)
+    sheet = sheet or open_sheet(settings)
     billing = open_billing(settings, sheet.key)
     options = cycle_options(settings)
     if dry_run:

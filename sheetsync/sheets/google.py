@@ -136,7 +136,7 @@ class GoogleSheet:
                 log.info(
                     "no '%s' worksheet: rows are billed from their own cells", self._lines_title
                 )
-                self._lines_quoted = ""  # for this process: one request per read from now on
+                self._lines_quoted = ""  # while this adapter lives: one request per read
         return Workbook(self._get([self._quoted])[0])
 
     def write(self, cells: Sequence[CellWrite]) -> None:
