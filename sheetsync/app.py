@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sheetsync.billing.stripe_billing import StripeBilling
 from sheetsync.config import Settings
 from sheetsync.engine import CycleOptions, run_cycle
-from sheetsync.errors import ConfigError
 from sheetsync.lock import spreadsheet_lock
 from sheetsync.parse import Defaults
 from sheetsync.report import CycleReport
 from sheetsync.sheets import Spreadsheet
 from sheetsync.sheets.google import GoogleSheet
+from sheetsync.sheets.workbook import LocalWorkbook
 
 
 def open_sheet(settings: Settings) -> Spreadsheet:
@@ -22,9 +23,8 @@ def open_sheet(settings: Settings) -> Spreadsheet:
     :raises ConfigError: when the spreadsheet or its key cannot be used.
     """
     if settings.spreadsheet.lower().endswith(".xlsx"):
-        raise ConfigError(
-            "SHEETSYNC_SPREADSHEET names a local .xlsx workbook, which this version cannot "
-            "open yet: give a Google spreadsheet ID or URL"
+        return LocalWorkbook(
+            Path(settings.spreadsheet), settings.worksheet, settings.line_items_worksheet
         )
     return GoogleSheet(
         settings.spreadsheet,
