@@ -109,7 +109,8 @@ class LocalWorkbook:
             book.save(temporary)
             os.replace(temporary, self._path)
         except OSError as exc:
-            temporary.unlink(missing_ok=True)
+            if temporary.is_file():
+                temporary.unlink()
             raise SheetError(f"could not save {self._path}: {exc.strerror}") from None
 
 
