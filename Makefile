@@ -1,11 +1,11 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The commands a newcomer needs: `make demo` (no accounts), `make test`, then `make run`.
 # Each creates the virtual environment .venv when it is missing.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run dry-run test lint bench clean
+.PHONY: install demo run dry-run test lint bench clean
 
 $(BIN)/sheetsync: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(BIN)/sheetsync: pyproject.toml
 	touch $@
 
 install: $(BIN)/sheetsync
+
+demo: install         ## set up, then bill a local demo workbook through a local Stripe sandbox
+	$(BIN)/sheetsync demo
 
 run: install          ## set up, then run one cycle with your settings (.env or SHEETSYNC_*)
 	$(BIN)/sheetsync run

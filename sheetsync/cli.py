@@ -28,6 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     daemon = commands.add_parser("daemon", help="run a cycle every poll interval until stopped")
+    demo = commands.add_parser(
+        "demo", help="try the whole lifecycle locally: no accounts, no settings"
+    )
+    demo.add_argument(
+        "--dir", type=Path, default=Path.cwd(), help="where to write sheetsync-demo.xlsx"
+    )
     for sub in (run, daemon):
         sub.add_argument(
             "--config",
@@ -45,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "demo":
+        return _demo(args.dir)
     try:
         settings = load_settings(args.config)
         if args.command == "daemon":
@@ -58,6 +66,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sheetsync: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(report.as_json()) if args.json else summary(report, args.dry_run))
+    return 0
+
+
+def _demo(folder: Path) -> int:
+    from sheetsync.demo import run_demo, table
+
+    try:
+        result = run_demo(folder, progress=print)
+    except SheetsyncError as exc:
+        print(f"sheetsync: {exc}", file=sys.stderr)
+        return 1
+    print()
+    print(table(result.rows))
+    print()
+    print(f"The workbook is {result.path}: open it in LibreOffice or Excel.")
+    print("The payment URLs pointed at a Stripe sandbox that has now stopped.")
+    print("Next: README.md, 'From the demo to your own sheet'.")
     return 0
 
 
