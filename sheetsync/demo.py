@@ -21,25 +21,12 @@ from pydantic import SecretStr
 from sheetsync import money
 from sheetsync.app import run_once
 from sheetsync.config import Settings
-from sheetsync.model import HEADERS, OWNED_COLUMNS
+from sheetsync.model import HEADERS, OWNED_COLUMNS, PERSON_COLUMNS
 from sheetsync.report import CycleReport
 from sheetsync.sandbox import StripeSandbox
 
 WORKBOOK = "sheetsync-demo.xlsx"
-PERSON = [
-    "Status",
-    "Customer Email",
-    "Customer Name",
-    "Description",
-    "Quantity",
-    "Unit Price",
-    "Currency",
-    "Tax Rate",
-    "Due Date",
-    "Mode",
-    "Invoice #",
-    "Memo",
-]
+HEADER = [HEADERS[c] for c in (*PERSON_COLUMNS, *OWNED_COLUMNS)]
 SHOWN = ["Customer Name", "Status", "Total", "Paid At", "Payment URL", "Error"]
 LATER = timedelta(days=15)
 
@@ -136,7 +123,7 @@ def _settings(path: Path, stripe_base: str) -> Settings:
 
 
 def _write_workbook(path: Path, rows: list[dict[str, Any]]) -> None:
-    header = PERSON + [HEADERS[c] for c in OWNED_COLUMNS]
+    header = HEADER
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -97,6 +97,22 @@ HEADERS: dict[Column, str] = {
 }
 """The header each column has unless the configuration renames it."""
 
+PERSON_COLUMNS = (
+    Column.STATUS,
+    Column.CUSTOMER_EMAIL,
+    Column.CUSTOMER_NAME,
+    Column.DESCRIPTION,
+    Column.QUANTITY,
+    Column.UNIT_PRICE,
+    Column.CURRENCY,
+    Column.TAX_RATE,
+    Column.DUE_DATE,
+    Column.MODE,
+    Column.INVOICE_NUMBER,
+    Column.MEMO,
+)
+"""Columns people fill in, in the order a new sheet shows them."""
+
 OWNED_COLUMNS = (
     Column.SYNC_ID,
     Column.STRIPE_ID,

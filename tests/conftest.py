@@ -17,7 +17,7 @@ import pytest
 
 from sheetsync.app import run_once
 from sheetsync.config import Settings, load_settings
-from sheetsync.model import HEADERS, OWNED_COLUMNS, Column
+from sheetsync.model import HEADERS, OWNED_COLUMNS, PERSON_COLUMNS, Column
 from sheetsync.report import CycleReport
 from sheetsync.sandbox import StripeSandbox
 from tests.fakes.keys import make_service_account_key
@@ -28,20 +28,7 @@ pytest_plugins = ["tests.sandbox_support"]  # the `sandbox` and `client` fixture
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 STRIPE_KEY = "sk_test_sheetsyncTESTKEY0123456789"
-PERSON_HEADER = [
-    "Status",
-    "Customer Email",
-    "Customer Name",
-    "Description",
-    "Quantity",
-    "Unit Price",
-    "Currency",
-    "Tax Rate",
-    "Due Date",
-    "Mode",
-    "Invoice #",
-    "Memo",
-]
+PERSON_HEADER = [HEADERS[c] for c in PERSON_COLUMNS]
 FULL_HEADER = PERSON_HEADER + [HEADERS[c] for c in OWNED_COLUMNS]
 LINE_ITEMS_HEADER = ["Invoice #", "Description", "Quantity", "Unit Price", "Tax Rate"]
 NO_TAB: list[list[Any]] = []  # pass as line_items= for a spreadsheet without a Line Items tab
