@@ -20,6 +20,7 @@ from sheetsync.plan import (
     Plan,
     PlannedBill,
     PlannedPayment,
+    PlannedVoid,
     derive_sync_id,
     duplicate_message,
     invoices_to_watch,
@@ -174,10 +175,25 @@ class _Cycle:
         self.sheet.write(cells)
 
     def _act(self, plan: Plan, changes: dict[str, Changes]) -> None:
-        for index, bill in enumerate(plan.bills):
+        self._bill_all(plan.bills, changes)
+        for payment in plan.payments:
+            self._check_stop()
+            try:
+                changes[payment.sync_id] = self._paid_outside(payment)
+            except RowError as exc:
+                changes[payment.sync_id] = self._row_note(str(exc))
+        for void in plan.voids:
+            self._check_stop()
+            try:
+                changes[void.sync_id] = self._void(void)
+            except RowError as exc:
+                changes[void.sync_id] = self._row_note(str(exc))
+
+    def _bill_all(self, bills: list[PlannedBill], changes: dict[str, Changes]) -> None:
+        for index, bill in enumerate(bills):
             if self.stop():
-                self._release(plan.bills[index:], changes)
-                raise Interrupted(f"stopped after billing {self.report.created} rows")
+                self._release(bills[index:], changes)
+                self._check_stop()
             try:
                 billed = self._bill(bill)
             except RowError as exc:
@@ -186,36 +202,31 @@ class _Cycle:
                     Column.ERROR: str(exc),
                     Column.LAST_SYNCED: self.stamp,
                 }
+                continue
             except BillingError:
-                self._release(plan.bills[index + 1 :], changes)
+                self._release(bills[index + 1 :], changes)
                 raise
             if billed is not None:
                 changes[bill.sync_id] = billed
-        for payment in plan.payments:
-            if self.stop():
-                raise Interrupted(f"stopped after billing {self.report.created} rows")
-            try:
-                changes[payment.sync_id] = self._paid_outside(payment)
-            except RowError as exc:
-                changes[payment.sync_id] = {Column.ERROR: str(exc), Column.LAST_SYNCED: self.stamp}
-        for void in plan.voids:
-            if self.stop():
-                raise Interrupted(f"stopped after billing {self.report.created} rows")
-            try:
-                if void.invoice_id.startswith(LINK_PREFIX):
-                    self.billing.deactivate_link(void.invoice_id)
-                    changes[void.sync_id] = {Column.PAYMENT_URL: ""}
-                else:
-                    self.billing.void(void.invoice_id)
-            except RowError as exc:
-                changes[void.sync_id] = {Column.ERROR: str(exc), Column.LAST_SYNCED: self.stamp}
-                continue
-            changes[void.sync_id] = {
-                **changes.get(void.sync_id, {}),
-                Column.STATUS: Status.VOID.value,
-                Column.ERROR: "",
-                Column.LAST_SYNCED: self.stamp,
-            }
+
+    def _check_stop(self) -> None:
+        if self.stop():
+            raise Interrupted(f"stopped after billing {self.report.created} rows")
+
+    def _row_note(self, message: str) -> Changes:
+        return {Column.ERROR: message, Column.LAST_SYNCED: self.stamp}
+
+    def _void(self, void: PlannedVoid) -> Changes:
+        changes: Changes = {
+            Column.STATUS: Status.VOID.value,
+            Column.ERROR: "",
+            Column.LAST_SYNCED: self.stamp,
+        }
+        if void.invoice_id.startswith(LINK_PREFIX):
+            self.billing.deactivate_link(void.invoice_id)
+            return {**changes, Column.PAYMENT_URL: ""}
+        self.billing.void(void.invoice_id)
+        return changes
 
     def _paid_outside(self, payment: PlannedPayment) -> Changes:
         if payment.invoice_id.startswith(LINK_PREFIX):

@@ -72,3 +72,19 @@ def test_rows_not_marked_draft_are_never_billed(world: World, status: str) -> No
     world.make_sheet([{**GOOD, "Status": status}])
     world.run()
     assert world.invoices() == []
+
+
+def test_a_row_stripe_refuses_gets_stripes_reason_and_the_others_are_billed(world: World) -> None:
+    world.make_sheet([{**GOOD, "Customer Email": f"r{i}@example.com"} for i in range(3)])
+    refuse_next = lambda: world.stripe.fail_next(r"^/v1/invoiceitems$", status=400)  # noqa: E731
+    world.stripe.after(r"^/v1/invoiceitems$", refuse_next, times=1)  # the second row's item
+    report = world.run()
+
+    first, second, third = world.rows()
+    assert second["Status"] == "error" and "Stripe refused it" in second["Error"]
+    assert second["Stripe ID"] in (None, "")
+    for row in (first, third):
+        invoice = world.stripe.get(str(row["Stripe ID"]))
+        customer = world.stripe.get(invoice["customer"])
+        assert row["Status"] == "sent" and customer["email"] == row["Customer Email"]
+    assert report.created == 2
