@@ -263,12 +263,14 @@ class _Cycle:
             return None
         self.billed[bill.sync_id] = invoice
         self.report.created += 1
-        return billed_changes(invoice, bill.draft, self.stamp)
+        return billed_changes(invoice, bill.draft, self.stamp, self.now)
 
     def _release(self, bills: list[PlannedBill], changes: dict[str, Changes]) -> None:
-        """Rows claimed but never sent to Stripe go back to draft."""
+        """Rows this run claimed but never sent to Stripe go back to draft (a young claim
+        of another run was never this run's to release)."""
         for bill in bills:
-            changes[bill.sync_id] = {Column.STATUS: Status.DRAFT.value}
+            if bill.may_create:
+                changes[bill.sync_id] = {Column.STATUS: Status.DRAFT.value}
 
     def _write_results(self, changes: dict[str, Changes], plan: Plan) -> None:
         if not changes and not plan.duplicates:

@@ -79,14 +79,14 @@ def invoice_status(invoice: InvoiceState, now: datetime) -> Status:
     return Status.SENT
 
 
-def billed_changes(invoice: InvoiceState, draft: Draft, stamp: str) -> Changes:
+def billed_changes(invoice: InvoiceState, draft: Draft, stamp: str, now: datetime) -> Changes:
     """The cells written back once a row's invoice is finalized."""
     changes: Changes = {
         Column.STRIPE_ID: invoice.id,
         Column.PAYMENT_URL: invoice.hosted_url,
         Column.PDF_URL: invoice.pdf_url,
         Column.TOTAL: money.from_minor(invoice.total, invoice.currency),
-        Column.STATUS: Status.SENT.value,
+        Column.STATUS: invoice_status(invoice, now).value,  # sent, unless a recovered one moved on
         Column.LAST_SYNCED: stamp,
         Column.ERROR: "",
     }
