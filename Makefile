@@ -5,12 +5,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo run dry-run test lint bench clean
+.PHONY: install demo run dry-run test lint bench clean lock
 
-$(BIN)/sheetsync: pyproject.toml
+LOCK   := requirements/dev.txt
+
+# Exactly the locked versions (hash-checked), then sheetsync itself with no dependencies.
+$(BIN)/sheetsync: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/sheetsync
@@ -36,3 +39,10 @@ clean:
 
 bench: install        ## print the figures of a billing, an idle and a polling cycle
 	$(BIN)/python -m benchmarks.bench_cycle 500
+
+lock:                 ## refresh requirements/dev.txt after changing a dependency in pyproject.toml
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet pip-tools
+	.venv-lock/bin/pip-compile --quiet --upgrade --extra test --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml requirements/build.in
+	rm -rf .venv-lock

@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import groupby
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import gspread
 import requests
@@ -30,35 +31,53 @@ from sheetsync.sheets import CellWrite, Workbook
 log = logging.getLogger(__name__)
 
 GOOGLE_API = "https://sheets.googleapis.com"
-GOOGLE_ORIGINS = (GOOGLE_API, "https://iamcredentials.googleapis.com")
+GOOGLE_DOMAINS = ("googleapis.com", "google.com")
+"""Every host under these is Google's: the Sheets API, the token URI
+(oauth2.googleapis.com), IAM credentials and their mutual-TLS twins
+(*.mtls.googleapis.com)."""
+GOOGLE_ORIGINS = (
+    GOOGLE_API,
+    "https://oauth2.googleapis.com",
+    "https://iamcredentials.googleapis.com",
+    "https://iamcredentials.mtls.googleapis.com",
+)
+"""The Google origins sheetsync's key is known to use, mounted by name as well as under
+``https://``: google-auth replaces the ``https://`` adapter when it sets up mutual TLS."""
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)  # no Drive: least privilege
 
 
-class RebaseAdapter(requests.adapters.HTTPAdapter):
-    """Sends requests meant for Google's origins to another base URL (a test server).
+def is_google_host(host: str) -> bool:
+    """Whether `host` belongs to Google (any subdomain of GOOGLE_DOMAINS)."""
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
 
-    Survives ``copy.deepcopy``: google-auth deep-copies its token session for a
-    background lookup, and an adapter that lost its attributes there would let
-    that request leave for the real Google.
+
+class RebaseAdapter(requests.adapters.HTTPAdapter):
+    """Sends every request meant for a Google host to another base URL (a test server).
+
+    Mounted on ``https://`` and ``http://``, so no Google host is missed, whichever
+    one google-auth picks (a regional-access-boundary lookup goes to
+    iamcredentials.googleapis.com, or to iamcredentials.mtls.googleapis.com when
+    mutual TLS is on); other hosts pass unchanged. Survives ``copy.deepcopy``:
+    google-auth deep-copies its token session for that background lookup, and an
+    adapter that lost its attributes there would let the request leave.
     """
 
-    __attrs__ = [*requests.adapters.HTTPAdapter.__attrs__, "base_url", "origins"]
+    __attrs__ = [*requests.adapters.HTTPAdapter.__attrs__, "base_url"]
 
-    def __init__(self, base_url: str, origins: Sequence[str] = GOOGLE_ORIGINS) -> None:
+    def __init__(self, base_url: str) -> None:
         super().__init__()
         self.base_url = base_url.rstrip("/")
-        self.origins = tuple(origins)
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        """Rewrite the URL's origin, then send as usual (no proxies: it stays local)."""
-        url = request.url or ""
-        for origin in self.origins:
-            if url == origin or url.startswith(origin + "/"):
-                request.url = self.base_url + url[len(origin) :]
-                kwargs["proxies"] = {}
-                break
+        """Rewrite a Google URL's origin, then send as usual (no proxies: it stays local)."""
+        parts = urlsplit(request.url or "")
+        if is_google_host(parts.hostname or ""):
+            rest = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+            request.url = self.base_url + rest
+            kwargs["proxies"] = {}
         return super().send(request, *args, **kwargs)
 
 
@@ -66,8 +85,8 @@ def route_to(client: gspread.Client, base_url: str) -> RebaseAdapter:
     """Send everything a gspread client asks of Google to `base_url`.
 
     That is the client's session (Sheets API calls) and google-auth's own token
-    session, which after each token refresh also looks up the service account's
-    regional access boundary at iamcredentials.googleapis.com.
+    session (token refreshes, and the regional access boundary lookup some
+    google-auth releases make after each refresh).
     """
     adapter = RebaseAdapter(base_url)
     session = client.http_client.session
@@ -76,8 +95,8 @@ def route_to(client: gspread.Client, base_url: str) -> RebaseAdapter:
     if isinstance(auth_session, requests.Session):
         sessions.append(auth_session)
     for each in sessions:
-        for origin in adapter.origins:
-            each.mount(origin, adapter)
+        for prefix in ("https://", "http://", *GOOGLE_ORIGINS):
+            each.mount(prefix, adapter)
     return adapter
 
 
