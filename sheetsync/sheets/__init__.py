@@ -1,14 +1,17 @@
 """The spreadsheet port: everything sheetsync needs from a spreadsheet.
 
-Adapters: `sheetsync.sheets.google` (Google Sheets through gspread).
+Adapters: `sheetsync.sheets.google` (Google Sheets through gspread) and
+`sheetsync.sheets.workbook` (a local .xlsx workbook through openpyxl).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from sheetsync.lease import Lease
 from sheetsync.model import Cell
 
 
@@ -60,5 +63,24 @@ class Spreadsheet(Protocol):
         """Add header cells from column index `first` rightwards, growing the grid if needed.
 
         :raises SheetError: when the sheet cannot be changed.
+        """
+        ...
+
+    def take_lease(self, holder: str, now: datetime, ttl: timedelta) -> Lease:
+        """Take the spreadsheet's billing lease for `holder` until `now + ttl`, atomically.
+
+        Succeeds when nobody holds it, when `holder` holds it already (then it is
+        renewed), or when `sheetsync.lease.may_take_over` says the recorded holder
+        is gone; of two runs trying at once exactly one succeeds. Returns the lease
+        as it stands afterwards: `held_by(holder)` tells whether this run has it.
+
+        :raises SheetError: when the spreadsheet cannot be read or changed.
+        """
+        ...
+
+    def release_lease(self, holder: str) -> None:
+        """Give the lease up if `holder` still holds it; otherwise do nothing.
+
+        :raises SheetError: when the spreadsheet cannot be changed.
         """
         ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from sheetsync.errors import SheetError
+from sheetsync.lease import Lease
 from sheetsync.model import Cell
 from sheetsync.sheets import CellWrite, Workbook
 
@@ -67,6 +68,14 @@ class LocalWorkbook:
         for write in cells:
             _set(sheet.cell(row=write.row, column=write.column + 1), write.value)
         self._save(book)
+
+    def take_lease(self, holder: str, now: datetime, ttl: timedelta) -> Lease:
+        """Not built yet (issue 8): see the port."""
+        raise NotImplementedError
+
+    def release_lease(self, holder: str) -> None:
+        """Not built yet (issue 8): see the port."""
+        raise NotImplementedError
 
     def add_columns(self, headers: Sequence[str], first: int) -> None:
         """Header cells from column index `first` rightwards (a workbook has no grid limit)."""
