@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sheetsync.billing.stripe_billing import StripeBilling
 from sheetsync.config import Settings
-from sheetsync.engine import CycleOptions, run_cycle
+from sheetsync.engine import run_cycle
+from sheetsync.lease import new_holder
+from sheetsync.options import CycleOptions
 from sheetsync.lock import spreadsheet_lock
 from sheetsync.parse import Defaults
 from sheetsync.report import CycleReport
@@ -70,11 +72,14 @@ def run_once(
     dry_run: bool = False,
     stop: Callable[[], bool] = lambda: False,
     sheet: Spreadsheet | None = None,
+    holder: str | None = None,
 ) -> CycleReport:
     """One cycle against the configured spreadsheet and Stripe account.
 
-    A real cycle holds the spreadsheet's lock on this machine; a dry run reads only.
-    `sheet` lets a long-lived caller (the daemon) keep one adapter across cycles.
+    A real cycle holds the spreadsheet's lock on this machine, and bills drafts
+    under the spreadsheet's billing lease as `holder` (a new name per run unless
+    given); a dry run reads only. `sheet` lets a long-lived caller (the daemon)
+    keep one adapter across cycles.
 
     :raises SheetsyncError: when something stops the cycle.
     """
@@ -84,4 +89,5 @@ def run_once(
     if dry_run:
         return run_cycle(sheet, billing, options, now or datetime.now(UTC), dry_run=True)
     with spreadsheet_lock(sheet.key, settings.lock_dir, settings.lock_timeout):
-        return run_cycle(sheet, billing, options, now or datetime.now(UTC), stop=stop)
+        moment = now or datetime.now(UTC)
+        return run_cycle(sheet, billing, options, moment, holder=holder or new_holder(), stop=stop)

@@ -1,56 +1,47 @@
-"""One cycle: read, parse, plan, claim, act, write (DESIGN.md: One cycle).
+"""One cycle: read, claim (under the billing lease), look at Stripe, plan, act, write.
 
-This module sequences the side effects; the decisions are in `plan`.
+This module sequences the side effects; the decisions are in `claims`, `plan`
+and `reconcile`. The billing protocol it follows is in ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from sheetsync.billing import Billing, BillRequest, InvoiceState
-from sheetsync.errors import BillingError, Interrupted, RowError
-from sheetsync.model import HEADERS, OPEN_STATUSES, WRITABLE_COLUMNS, Column, Row, Status, Table
-from sheetsync.parse import Defaults, invoice_number, read_line_items, read_table
+from sheetsync.acting import Acting
+from sheetsync.billing import Billing, InvoiceState
+from sheetsync.claims import Claim, check_claims, needs_claim, plan_claims, restored
+from sheetsync.errors import BillingError, Interrupted, SheetError
+from sheetsync.lease import LEASE_TTL
+from sheetsync.model import HEADERS, Status, Table
+from sheetsync.options import CycleOptions
+from sheetsync.parse import read_line_items, read_table
 from sheetsync.plan import (
-    LINK_PREFIX,
     Plan,
-    PlannedBill,
-    PlannedPayment,
-    PlannedVoid,
-    derive_sync_id,
-    duplicate_message,
-    invoices_to_watch,
+    Scope,
+    invoices_to_look_up,
     links_to_watch,
     money_back_to_watch,
+    orphan_invoices,
     plan_cycle,
 )
-from sheetsync.reconcile import (
-    Changes,
-    billed_changes,
-    draft_fingerprint,
-    due_timestamp,
-    edited_message,
-    paid_outside_changes,
-    synced_stamp,
-)
-from sheetsync.report import CycleReport, describe
+from sheetsync.reconcile import synced_stamp
+from sheetsync.report import CycleReport, describe, error_count, orphan_note, planned_counts
 from sheetsync.sheets import CellWrite, Spreadsheet
 
 log = logging.getLogger(__name__)
 
+EVENT_WINDOW = timedelta(days=30)  # how far back Stripe's event list reaches
 
-@dataclass(frozen=True)
-class CycleOptions:
-    """What a cycle needs from the settings."""
 
-    zone: tzinfo
-    defaults: Defaults = Defaults()
-    renames: Mapping[str, str] = field(default_factory=dict)
-    number_pattern: str = ""
+def new_sync_id() -> str:
+    """A Sync ID: random and unguessable, born once in a claim."""
+    return "ss_" + secrets.token_hex(8)
 
 
 def run_cycle(
@@ -59,13 +50,16 @@ def run_cycle(
     options: CycleOptions,
     now: datetime,
     *,
+    holder: str = "",
     dry_run: bool = False,
     stop: Callable[[], bool] = lambda: False,
 ) -> CycleReport:
     """Run one cycle and report it; with `dry_run`, only read and plan.
 
-    `stop` is asked before each Stripe action; once it says yes, the cycle
-    writes what it knows and raises Interrupted.
+    Drafts are billed only under the spreadsheet's billing lease, taken as
+    `holder`; without it the cycle still brings statuses up to date. `stop` is
+    asked before each Stripe action; once it says yes, the cycle writes what it
+    knows, gives back the rows it claimed but did not start, and raises Interrupted.
 
     :raises SheetError: when the sheet cannot be read or written.
     :raises BillingError: when Stripe fails beyond retries; what was learned
@@ -73,263 +67,135 @@ def run_cycle(
     :raises Interrupted: when `stop` said so.
     """
     started = time.monotonic()
-    table = _read(sheet, options)
-    invoices = _watched(table, billing, now)
-    since = int((now - timedelta(days=30)).timestamp())
-    news = billing.money_back(since) if money_back_to_watch(table) else []
-    day = now.astimezone(UTC).date()
-    plan = plan_cycle(
-        table,
-        invoices,
-        now,
-        options.zone,
-        options.defaults,
-        lambda row: derive_sync_id(sheet.key, row, day),
-        options.number_pattern,
-        news,
-    )
-    report = CycleReport(rows=len(table.rows), actions=describe(plan, table))
-    changes = plan.changes
-    if not dry_run and not plan.idle:
-        cycle = _Cycle(sheet, billing, options, now, report, stop)
-        changes = cycle.apply(table, plan)
-    report.errors = _error_rows(table, plan, changes)
+    table = read(sheet, options)
+    report = CycleReport(rows=len(table.rows), notes=list(getattr(table, "notes", ())))
+    scope = Scope(holder=holder, preview=dry_run)
+    claims: list[Claim] = []
+    if not dry_run and _wants_lease(table):
+        scope, table, claims = _take_lease_and_claim(sheet, options, table, now, holder, report)
+    acting = Acting(sheet, billing, options, now, report, stop, holder, claims, started)
+    try:
+        plan = _plan(sheet, billing, options, table, now, scope)
+        report.actions = describe(plan, table)
+        report.orphans += [orphan_note(i, options.zone) for i in plan.orphans]
+        changes = plan.changes
+        if dry_run:
+            report.created, report.updated = planned_counts(plan)
+        elif not plan.idle or claims:
+            changes = acting.act(plan, lambda: read(sheet, options))
+    except (BillingError, SheetError, Interrupted, KeyboardInterrupt):
+        if scope.lease:
+            acting.give_back(lambda: read(sheet, options))
+        raise
+    finally:
+        if scope.lease:
+            _release(sheet, holder)
     report.unchanged = report.rows - report.created - report.updated
+    report.errors = error_count(table, plan, changes)
     report.sheet_requests, report.stripe_requests = sheet.requests, billing.requests
     report.duration_s = round(time.monotonic() - started, 3)
     return report
 
 
-def _read(sheet: Spreadsheet, options: CycleOptions) -> Table:
+def read(sheet: Spreadsheet, options: CycleOptions) -> Table:
+    """The invoices worksheet and its Line Items, parsed."""
     book = sheet.read()
     table = read_table(book.invoices, options.renames)
     return replace(table, line_items=read_line_items(book.line_items, options.renames))
 
 
-def _watched(table: Table, billing: Billing, now: datetime) -> dict[str, InvoiceState]:
-    links, old = links_to_watch(table, now)
-    since = int((now - timedelta(days=30)).timestamp())
-    paid_links = billing.paid_links(links, old, since) if links else {}
-    return _watched_invoices(table, billing) | paid_links
+def _wants_lease(table: Table) -> bool:
+    """Only a cycle with rows to claim or claims to finish needs the lease."""
+    return any(needs_claim(r) or r.status == Status.PROCESSING for r in table.rows)
 
 
-def _watched_invoices(table: Table, billing: Billing) -> dict[str, InvoiceState]:
-    watched = invoices_to_watch(table)
-    if not watched:
-        return {}
-    open_now = billing.open_invoices()
-    known = {i: open_now[i] for i in watched if i in open_now}
-    moved = {
-        row.stripe_id
-        for row in table.rows
-        if row.stripe_id in watched
-        and row.stripe_id not in open_now
-        and row.status in OPEN_STATUSES | {Status.DRAFT}
-    }
-    return known | billing.invoices(sorted(moved))
-
-
-@dataclass
-class _Cycle:
-    sheet: Spreadsheet
-    billing: Billing
-    options: CycleOptions
-    now: datetime
-    report: CycleReport
-    stop: Callable[[], bool]
-    billed: dict[str, InvoiceState] = field(default_factory=dict)
-
-    @property
-    def stamp(self) -> str:
-        return synced_stamp(self.now, self.options.zone)
-
-    def apply(self, table: Table, plan: Plan) -> dict[str, Changes]:
-        """Claim, act, write; a failure mid-way still writes what is known."""
-        self._claim(table, plan)
-        changes = dict(plan.changes)
-        failure: BillingError | Interrupted | None = None
-        try:
-            self._act(plan, changes)
-        except (BillingError, Interrupted) as exc:
-            failure = exc
-        self._write_results(changes, plan)
-        if failure is not None:
-            raise failure
-        return changes
-
-    def _claim(self, table: Table, plan: Plan) -> None:
-        columns = dict(table.columns)
-        if table.missing:
-            first = len(table.header)
-            self.sheet.add_columns([HEADERS[c] for c in table.missing], first)
-            columns.update({c: first + i for i, c in enumerate(table.missing)})
-        cells = [CellWrite(c.row, columns[Column.SYNC_ID], c.sync_id) for c in plan.claims]
-        stamp = self.stamp
-        for claim in (c for c in plan.claims if c.processing):
-            cells.append(CellWrite(claim.row, columns[Column.STATUS], Status.PROCESSING.value))
-            cells.append(CellWrite(claim.row, columns[Column.LAST_SYNCED], stamp))
-            if claim.invoice_number:  # generated now, kept by every later attempt
-                cells.append(
-                    CellWrite(claim.row, columns[Column.INVOICE_NUMBER], claim.invoice_number)
-                )
-        self.sheet.write(cells)
-
-    def _act(self, plan: Plan, changes: dict[str, Changes]) -> None:
-        self._bill_all(plan.bills, changes)
-        for payment in plan.payments:
-            self._check_stop()
-            try:
-                changes[payment.sync_id] = self._paid_outside(payment)
-            except RowError as exc:
-                changes[payment.sync_id] = self._row_note(str(exc))
-        for void in plan.voids:
-            self._check_stop()
-            try:
-                changes[void.sync_id] = self._void(void)
-            except RowError as exc:
-                changes[void.sync_id] = self._row_note(str(exc))
-
-    def _bill_all(self, bills: list[PlannedBill], changes: dict[str, Changes]) -> None:
-        for index, bill in enumerate(bills):
-            if self.stop():
-                self._release(bills[index:], changes)
-                self._check_stop()
-            try:
-                billed = self._bill(bill)
-            except RowError as exc:
-                changes[bill.sync_id] = {
-                    Column.STATUS: Status.ERROR.value,
-                    Column.ERROR: str(exc),
-                    Column.LAST_SYNCED: self.stamp,
-                }
-                continue
-            except BillingError:
-                self._release(bills[index + 1 :], changes)
-                raise
-            if billed is not None:
-                changes[bill.sync_id] = billed
-
-    def _check_stop(self) -> None:
-        if self.stop():
-            raise Interrupted(f"stopped after billing {self.report.created} rows")
-
-    def _row_note(self, message: str) -> Changes:
-        return {Column.ERROR: message, Column.LAST_SYNCED: self.stamp}
-
-    def _void(self, void: PlannedVoid) -> Changes:
-        changes: Changes = {
-            Column.STATUS: Status.VOID.value,
-            Column.ERROR: "",
-            Column.LAST_SYNCED: self.stamp,
-        }
-        if void.invoice_id.startswith(LINK_PREFIX):
-            self.billing.deactivate_link(void.invoice_id)
-            return {**changes, Column.PAYMENT_URL: ""}
-        self.billing.void(void.invoice_id)
-        return changes
-
-    def _paid_outside(self, payment: PlannedPayment) -> Changes:
-        if payment.invoice_id.startswith(LINK_PREFIX):
-            self.billing.deactivate_link(payment.invoice_id)
-            changes: Changes = {
-                Column.STATUS: Status.PAID.value,
-                Column.PAYMENT_URL: "",
-                Column.ERROR: "",
-                Column.LAST_SYNCED: self.stamp,
-            }
-            if not payment.paid_at_typed:
-                changes[Column.PAID_AT] = self.now.astimezone(self.options.zone).date().isoformat()
-            return changes
-        invoice = self.billing.pay_out_of_band(payment.invoice_id)
-        return paid_outside_changes(
-            invoice, payment.paid_at_typed, self.now, self.options.zone, self.stamp
+def _take_lease_and_claim(
+    sheet: Spreadsheet,
+    options: CycleOptions,
+    table: Table,
+    now: datetime,
+    holder: str,
+    report: CycleReport,
+) -> tuple[Scope, Table, list[Claim]]:
+    lease = sheet.take_lease(holder, now, LEASE_TTL)
+    if not lease.held_by(holder):
+        until = lease.expires.isoformat(timespec="seconds") if lease.expires else "?"
+        note = (
+            f"another sheetsync run ({lease.holder}) holds this spreadsheet's billing lease "
+            f"until {until}: drafts are left for it, statuses are brought up to date"
         )
+        log.info("%s", note)
+        report.notes.append(note)
+        return Scope(holder=holder), table, []
+    today = now.astimezone(options.zone).date()
+    stamp = synced_stamp(now, options.zone)
+    claims = plan_claims(
+        table, new_sync_id, holder, stamp, options.defaults, today, options.number_pattern
+    )
+    held: frozenset[str] = frozenset()
+    if claims:
+        table, held = _claim(sheet, options, table, claims)
+    mine = [c for c in claims if c.sync_id in held and c.billing]
+    return Scope(holder=holder, lease=True, held=held), table, mine
 
-    def _bill(self, bill: PlannedBill) -> Changes | None:
-        request = BillRequest(
-            sync_id=bill.sync_id,
-            draft=bill.draft,
-            due_at=due_timestamp(bill.draft.due_date, self.options.zone),
-            fingerprint=draft_fingerprint(bill.draft),
-            recover=bill.recover,
-            may_create=bill.may_create,
-            attempt=str(int(self.now.timestamp())),
-        )
-        invoice = self.billing.bill(request)
-        if invoice is None:
-            note = f"row {bill.row} is being billed by another run (claimed under 15 minutes ago)"
-            log.info("%s", note)
-            self.report.orphans.append(note)
-            return None
-        self.billed[bill.sync_id] = invoice
-        self.report.created += 1
-        return billed_changes(invoice, bill.draft, self.stamp, self.now)
 
-    def _release(self, bills: list[PlannedBill], changes: dict[str, Changes]) -> None:
-        """Rows this run claimed but never sent to Stripe go back to draft (a young claim
-        of another run was never this run's to release)."""
-        for bill in bills:
-            if bill.may_create:
-                changes[bill.sync_id] = {Column.STATUS: Status.DRAFT.value}
-
-    def _write_results(self, changes: dict[str, Changes], plan: Plan) -> None:
-        if not changes and not plan.duplicates:
-            return
-        current = _read(self.sheet, self.options)
-        rows_by_id: dict[str, list[Row]] = {}
-        for row in current.rows:
-            if row.sync_id:
-                rows_by_id.setdefault(row.sync_id, []).append(row)
-        cells: list[CellWrite] = []
-        for sync_id, row_changes in changes.items():
-            rows = rows_by_id.get(sync_id, [])
-            if len(rows) != 1:
-                self._orphan(sync_id, row_changes, rows)
-                continue
-            cells += self._cells(
-                current, rows[0], self._checked(rows[0], sync_id, row_changes, current.line_items)
-            )
-        for sync_id in plan.duplicates:
-            numbers = [r.number for r in rows_by_id.get(sync_id, [])]
-            cells += [
-                CellWrite(n, current.columns[Column.ERROR], duplicate_message(sync_id, numbers))
-                for n in numbers
+def _claim(
+    sheet: Spreadsheet, options: CycleOptions, table: Table, claims: list[Claim]
+) -> tuple[Table, frozenset[str]]:
+    """Write the claims right after the read, read them back, and put back any row a
+    claim landed on by mistake (a person inserted, sorted or deleted rows meanwhile)."""
+    columns = dict(table.columns)
+    if table.missing:
+        first = len(table.header)
+        sheet.add_columns([HEADERS[c] for c in table.missing], first)
+        columns.update({c: first + i for i, c in enumerate(table.missing)})
+    sheet.write([CellWrite(c.row, columns[k], v) for c in claims for k, v in c.cells.items()])
+    after = read(sheet, options)
+    check = check_claims(claims, table, after)
+    if check.restores:
+        rows = [n for n, _ in check.restores]
+        log.warning("rows %s moved while they were claimed: put back, billed next cycle", rows)
+        sheet.write(
+            [
+                CellWrite(n, after.columns[k], v)
+                for n, cells in check.restores
+                for k, v in cells.items()
             ]
-        self.sheet.write(cells)
-
-    def _checked(
-        self, row: Row, sync_id: str, changes: Changes, line_items: dict[str, list[Row]]
-    ) -> Changes:
-        """Flag a row whose figures a person changed while it was being billed."""
-        invoice = self.billed.get(sync_id)
-        if invoice is not None:
-            number = invoice_number(row.cells.get(Column.INVOICE_NUMBER)).casefold()
-            lines = line_items.get(number, []) if number else []
-            edited = edited_message(row, invoice, self.options.defaults, lines)
-            if edited:
-                return {**changes, Column.ERROR: edited}
-        return changes
-
-    def _cells(self, table: Table, row: Row, changes: Changes) -> list[CellWrite]:
-        if Column.STRIPE_ID not in changes:
-            self.report.updated += 1
-        return [
-            CellWrite(row.number, table.columns[c], v)
-            for c, v in changes.items()
-            if c in WRITABLE_COLUMNS and c in table.columns
-        ]
-
-    def _orphan(self, sync_id: str, changes: Changes, rows: list[Row]) -> None:
-        stripe_id = str(changes.get(Column.STRIPE_ID) or "")
-        where = "was deleted" if not rows else f"is now in rows {[r.number for r in rows]}"
-        note = f"the row with Sync ID {sync_id} {where} before its results could be written"
-        if stripe_id:
-            note += f"; its Stripe invoice {stripe_id} exists"
-        log.warning("%s", note)
-        self.report.orphans.append(note)
+        )
+        after = restored(after, check)
+    return after, check.held
 
 
-def _error_rows(table: Table, plan: Plan, changes: Mapping[str, Changes]) -> int:
-    pending = {s for s, ch in changes.items() if ch.get(Column.STATUS) == Status.ERROR}
-    existing = sum(1 for r in table.rows if r.status == Status.ERROR and r.sync_id not in changes)
-    return existing + len(pending) + sum(len(v) for v in plan.duplicates.values())
+def _plan(
+    sheet: Spreadsheet,
+    billing: Billing,
+    options: CycleOptions,
+    table: Table,
+    now: datetime,
+    scope: Scope,
+) -> Plan:
+    open_now = billing.open_invoices()
+    invoices = _watched(table, billing, open_now, now)
+    since = int((now - EVENT_WINDOW).timestamp())
+    news = billing.money_back(since) if money_back_to_watch(table) else []
+    plan = plan_cycle(table, invoices, now, options.zone, options.defaults, scope, news)
+    plan.orphans = orphan_invoices(table, open_now, sheet.key)
+    return plan
+
+
+def _watched(
+    table: Table, billing: Billing, open_now: dict[str, InvoiceState], now: datetime
+) -> dict[str, InvoiceState]:
+    links, old = links_to_watch(table, now)
+    since = int((now - EVENT_WINDOW).timestamp())
+    paid_links = billing.paid_links(links, old, since) if links else {}
+    named = {r.stripe_id for r in table.rows}
+    known = {i: s for i, s in open_now.items() if i in named}
+    return known | billing.invoices(sorted(invoices_to_look_up(table, open_now))) | paid_links
+
+
+def _release(sheet: Spreadsheet, holder: str) -> None:
+    try:
+        sheet.release_lease(holder)
+    except SheetError as exc:  # it expires by itself
+        log.warning("could not give the billing lease back (%s); it expires by itself", exc)

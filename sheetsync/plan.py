@@ -5,14 +5,12 @@ Nothing here talks to the sheet or to Stripe, or reads the clock.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from sheetsync.billing import InvoiceState, PaymentNews
 from sheetsync.model import (
-    INPUT_COLUMNS,
     OPEN_STATUSES,
     Column,
     Draft,
@@ -20,11 +18,9 @@ from sheetsync.model import (
     Status,
     Table,
 )
-from sheetsync.numbering import next_numbers
 from sheetsync.parse import Defaults, invoice_number, parse_date, parse_draft
 from sheetsync.reconcile import (
     Changes,
-    claimed_recently,
     edited_message,
     invoice_changes,
     money_back_changes,
@@ -35,16 +31,6 @@ from sheetsync.reconcile import (
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A row that gets its Sync ID (and `processing` when it is about to be billed)."""
-
-    row: int
-    sync_id: str
-    processing: bool
-    invoice_number: str = ""
-
-
-@dataclass(frozen=True)
 class PlannedBill:
     """A row to bill in Stripe."""
 
@@ -52,7 +38,8 @@ class PlannedBill:
     sync_id: str
     draft: Draft
     recover: bool
-    may_create: bool = True
+    claimed_at: datetime | None = None
+    """When the row was claimed (its Last Synced), to find what a crashed run made."""
 
 
 @dataclass(frozen=True)
@@ -78,28 +65,38 @@ class PlannedPayment:
 class Plan:
     """What one cycle will do."""
 
-    claims: list[Claim] = field(default_factory=list)
     bills: list[PlannedBill] = field(default_factory=list)
     voids: list[PlannedVoid] = field(default_factory=list)
     payments: list[PlannedPayment] = field(default_factory=list)
     changes: dict[str, Changes] = field(default_factory=dict)
     duplicates: dict[str, list[int]] = field(default_factory=dict)
+    orphans: list[InvoiceState] = field(default_factory=list)
+    """Open invoices of this spreadsheet that no row names (a deleted row)."""
 
     @property
     def idle(self) -> bool:
         """True when the cycle has nothing to write and nothing to ask of Stripe."""
-        return not (
-            self.claims
-            or self.bills
-            or self.voids
-            or self.payments
-            or self.changes
-            or self.duplicates
-        )
+        return not (self.bills or self.voids or self.payments or self.changes or self.duplicates)
 
 
 LINK_PREFIX = "plink_"
 LINK_EVENTS_REACH = timedelta(days=25)  # younger links' payments are in Stripe's 30-day events
+PREVIEW = "(new)"
+"""The Sync ID a dry run shows for a row that would get one."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What this run may do with the rows it reads."""
+
+    holder: str = ""
+    """The run's name; the owner of the claims it writes."""
+    lease: bool = False
+    """Whether the run holds the billing lease (it finishes other runs' claims)."""
+    held: frozenset[str] = frozenset()
+    """Sync IDs this run claimed this cycle."""
+    preview: bool = False
+    """A dry run: show what a lease holder would do, drafts included."""
 
 
 def links_to_watch(table: Table, now: datetime) -> tuple[set[str], set[str]]:
@@ -116,14 +113,38 @@ def money_back_to_watch(table: Table) -> bool:
     return any(r.stripe_id and r.status in (Status.PAID, Status.REFUNDED) for r in table.rows)
 
 
-def invoices_to_watch(table: Table) -> set[str]:
-    """Stripe IDs of rows whose invoice may have changed by itself or on request."""
-    watched = OPEN_STATUSES | {Status.VOID, Status.DRAFT, Status.PAID}
+def invoices_to_look_up(table: Table, open_now: Mapping[str, InvoiceState]) -> set[str]:
+    """Invoice IDs whose state must be retrieved one by one: rows that may have changed
+    and are not in the open list (paid, voided, or asked to be by a person)."""
     return {
         row.stripe_id
         for row in table.rows
-        if row.stripe_id.startswith("in_") and row.status in watched
+        if row.stripe_id.startswith("in_")
+        and row.stripe_id not in open_now
+        and (row.status in _LOOKED_UP or unconfirmed_request(row) or _unknown(row.status))
     }
+
+
+_LOOKED_UP = OPEN_STATUSES | {Status.DRAFT, Status.PROCESSING}
+
+
+def unconfirmed_request(row: Row) -> bool:
+    """A `void` or `paid` a person typed that sheetsync has not carried out or refused yet.
+
+    sheetsync clears an invoice's Payment URL when it confirms a void and writes
+    Amount Paid when it confirms a payment, so a row without those is a request.
+    """
+    if row.status == Status.VOID:
+        return bool(row.text(Column.PAYMENT_URL))
+    return row.status == Status.PAID and not row.text(Column.AMOUNT_PAID)
+
+
+def orphan_invoices(
+    table: Table, open_now: Mapping[str, InvoiceState], spreadsheet: str
+) -> list[InvoiceState]:
+    """Open invoices this spreadsheet made that no row names any more."""
+    named = {r.stripe_id for r in table.rows}
+    return [i for i in open_now.values() if i.spreadsheet == spreadsheet and i.id not in named]
 
 
 def plan_cycle(
@@ -132,33 +153,40 @@ def plan_cycle(
     now: datetime,
     zone: tzinfo,
     defaults: Defaults,
-    new_id: Callable[[Row], str],
-    number_pattern: str = "",
+    scope: Scope,
     news: Sequence[PaymentNews] = (),
 ) -> Plan:
     """Decide every row's action for this cycle.
 
-    `invoices` holds the Stripe state of the watched rows' invoices (open ones
-    and the ones that left the open list since the last cycle). `new_id` gives
-    a row that has none its Sync ID.
+    `invoices` holds the Stripe state of the rows' invoices (open ones and the
+    ones looked up). Rows without a Sync ID are left alone: only a lease holder's
+    claim gives them one (a dry run shows what it would do).
     """
-    generated = _numbers(table, number_pattern, now.astimezone(zone).year)
-    planner = _Planner(Plan(), invoices, now, zone, defaults, new_id, table, generated)
+    planner = _Planner(Plan(), invoices, now, zone, defaults, table, scope)
     for item in news:
         planner.news.setdefault(item.sync_id or item.invoice_id, []).append(item)
-    copies: dict[str, list[Row]] = {}
+    by_sync_id = _group(table.rows, lambda r: r.sync_id)
+    by_stripe_id = _group(table.rows, lambda r: r.stripe_id)
     for row in table.rows:
-        copies.setdefault(row.sync_id, []).append(row)
-    for row in table.rows:
-        if row.sync_id and len(copies[row.sync_id]) > 1:
+        if len(by_sync_id.get(row.sync_id, [])) > 1:
+            continue
+        if len(by_stripe_id.get(row.stripe_id, [])) > 1:
+            planner.note(row, shared_stripe_id_message(row.stripe_id, by_stripe_id[row.stripe_id]))
             continue
         planner.row(row)
-    for sync_id, rows in copies.items():
-        row_numbers = [r.number for r in rows]
-        message = duplicate_message(sync_id, row_numbers)
-        if sync_id and len(rows) > 1 and any(r.text(Column.ERROR) != message for r in rows):
-            planner.plan.duplicates[sync_id] = row_numbers
+    for sync_id, rows in by_sync_id.items():
+        message = duplicate_message(sync_id, [r.number for r in rows])
+        if len(rows) > 1 and any(r.text(Column.ERROR) != message for r in rows):
+            planner.plan.duplicates[sync_id] = [r.number for r in rows]
     return planner.plan
+
+
+def _group(rows: Sequence[Row], key: Callable[[Row], str]) -> dict[str, list[Row]]:
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        if key(row):
+            groups.setdefault(key(row), []).append(row)
+    return groups
 
 
 def duplicate_message(sync_id: str, rows: list[int]) -> str:
@@ -170,6 +198,47 @@ def duplicate_message(sync_id: str, rows: list[int]) -> str:
     )
 
 
+def shared_stripe_id_message(stripe_id: str, rows: Sequence[Row]) -> str:
+    """The Error of rows naming one Stripe object (a copied row)."""
+    listed = ", ".join(str(r.number) for r in rows)
+    return (
+        f"Stripe ID {stripe_id} is in rows {listed} (a copied row?). sheetsync does nothing "
+        "with either until one remains: in the copy, clear Stripe ID, Sync ID, Payment URL, "
+        "PDF URL and Total, then set it to draft to bill it."
+    )
+
+
+def foreign_message(row: Row, invoice: InvoiceState) -> str:
+    """The Error of a row naming a Stripe object made for another row."""
+    return (
+        f"Stripe ID {invoice.id} belongs to another row (Sync ID {invoice.sync_id}), not this "
+        "one: a copied row? sheetsync will not void, mark paid or show it here. Clear Stripe "
+        "ID, Payment URL, PDF URL and Total, then set draft to bill this row."
+    )
+
+
+def refused_message(row: Row, invoice: InvoiceState) -> str:
+    """The Error of a void or paid request Stripe cannot honour in the invoice's state."""
+    ask = "void" if row.status == Status.VOID else "mark paid"
+    fix = (
+        "refund it in the Stripe Dashboard"
+        if invoice.status == "paid"
+        else "it cannot change any more"
+    )
+    return (
+        f"Stripe cannot {ask} {invoice.id}: it is {invoice.status} ({fix}). "
+        "The row shows Stripe's state again."
+    )
+
+
+def unknown_status_message(row: Row) -> str:
+    """The Error of a Status sheetsync does not know."""
+    return (
+        f'Status "{row.text(Column.STATUS)}" is unknown; use draft to bill the row, '
+        "paid to record a payment outside Stripe, or void to cancel its invoice"
+    )
+
+
 @dataclass
 class _Planner:
     plan: Plan
@@ -177,9 +246,8 @@ class _Planner:
     now: datetime
     zone: tzinfo
     defaults: Defaults
-    new_id: Callable[[Row], str]
     table: Table
-    numbers: Iterator[str] | None
+    scope: Scope
     number_rows: dict[str, list[int]] = field(default_factory=dict)
     news: dict[str, list[PaymentNews]] = field(default_factory=dict)
 
@@ -192,38 +260,65 @@ class _Planner:
     def row(self, row: Row) -> None:
         status = row.status
         invoice = self.invoices.get(row.stripe_id)
-        if row.stripe_id.startswith(LINK_PREFIX) and status != Status.DRAFT:
+        if invoice is not None and invoice.sync_id != row.sync_id:
+            self.note(row, foreign_message(row, invoice))
+        elif row.stripe_id.startswith(LINK_PREFIX) and status != Status.DRAFT:
             self.link(row, invoice)
         elif status == Status.DRAFT and row.stripe_id:
-            message = (
-                f"This row is already billed as {row.stripe_id}; an invoice keeps its amount. "
-                "To bill again, set Status to void, then add a new row."
-            )
-            changes = invoice_changes(row, invoice, self.now, self.zone) if invoice else {}
-            self.change(row, {Column.STATUS: Status.SENT.value, **changes, Column.ERROR: message})
+            self.billed_draft(row, invoice)
         elif status in (Status.DRAFT, Status.PROCESSING):
             self.draft(row)
-        elif status == Status.VOID and invoice is not None and invoice.status == "open":
-            sync_id = row.sync_id or self.claim(row)
-            self.plan.voids.append(PlannedVoid(row.number, sync_id, row.stripe_id))
-        elif status == Status.PAID and invoice is not None and invoice.status == "open":
-            sync_id = row.sync_id or self.claim(row)
-            typed = bool(row.text(Column.PAID_AT))
-            self.plan.payments.append(PlannedPayment(row.number, sync_id, row.stripe_id, typed))
+        elif status in (Status.VOID, Status.PAID) and invoice is not None:
+            self.request(row, invoice)
         elif status in (Status.PAID, Status.REFUNDED) and self.money_back(row):
             self.change(row, money_back_changes(row, self.money_back(row)))
         elif status in OPEN_STATUSES and invoice is not None:
             changes = invoice_changes(row, invoice, self.now, self.zone)
             changes[Column.ERROR] = edited_message(row, invoice, self.defaults, self.lines_of(row))
             self.change(row, changes)
-        elif status and status not in _KNOWN:
-            self.change(
-                row,
-                {
-                    Column.ERROR: f'Status "{row.text(Column.STATUS)}" is unknown; '
-                    "use draft to bill the row, or void to cancel its invoice"
-                },
-            )
+        elif _unknown(status):
+            self.unknown(row, invoice)
+
+    def billed_draft(self, row: Row, invoice: InvoiceState | None) -> None:
+        """A person set a billed row back to draft: an invoice keeps its amount."""
+        message = (
+            f"This row is already billed as {row.stripe_id}; an invoice keeps its amount. "
+            "To bill again, set Status to void, then add a new row."
+        )
+        changes = invoice_changes(row, invoice, self.now, self.zone) if invoice else {}
+        status = changes.get(Column.STATUS, Status.SENT.value)
+        self.change(row, {**changes, Column.STATUS: status, Column.ERROR: message})
+
+    def request(self, row: Row, invoice: InvoiceState) -> None:
+        """`void` or `paid` typed by a person on an invoice row."""
+        if invoice.status == "open":
+            if row.status == Status.VOID:
+                self.plan.voids.append(PlannedVoid(row.number, row.sync_id, row.stripe_id))
+            else:
+                typed = bool(row.text(Column.PAID_AT))
+                payment = PlannedPayment(row.number, row.sync_id, row.stripe_id, typed)
+                self.plan.payments.append(payment)
+        elif invoice.status == row.status:  # done, in Stripe as in the row
+            changes = invoice_changes(row, invoice, self.now, self.zone)
+            if row.status == Status.VOID:
+                changes[Column.PAYMENT_URL] = ""
+            if row.status == Status.PAID and self.money_back(row):
+                changes |= money_back_changes(row, self.money_back(row))
+            self.change(row, changes)
+        else:
+            changes = invoice_changes(row, invoice, self.now, self.zone)
+            self.change(row, {**changes, Column.ERROR: refused_message(row, invoice)})
+
+    def unknown(self, row: Row, invoice: InvoiceState | None) -> None:
+        """A typo in Status: say so, and keep following the row's invoice."""
+        changes: Changes = {Column.ERROR: unknown_status_message(row)}
+        if invoice is not None:
+            shown = invoice_changes(row, invoice, self.now, self.zone)
+            if invoice.status != "open":  # paid, void: Stripe's word is final
+                return self.change(row, {**shown, Column.ERROR: ""})
+            changes = {**shown, **changes}
+            del changes[Column.STATUS]
+        self.change(row, changes)
 
     def link(self, row: Row, paid: InvoiceState | None) -> None:
         """A payment-link row: paid when its session completed, overdue by its Due Date,
@@ -231,12 +326,16 @@ class _Planner:
         link is live; it is cleared once the link stops taking payments."""
         status, live = row.status, bool(row.text(Column.PAYMENT_URL))
         if status in (Status.VOID, Status.PAID) and live:
-            sync_id = row.sync_id or self.claim(row)
-            if status == Status.VOID:
-                self.plan.voids.append(PlannedVoid(row.number, sync_id, row.stripe_id))
+            if paid is not None and status == Status.VOID:  # the customer paid first
+                changes = invoice_changes(row, paid, self.now, self.zone)
+                refused = refused_message(row, paid)
+                self.change(row, {**changes, Column.PAYMENT_URL: "", Column.ERROR: refused})
+            elif status == Status.VOID:
+                self.plan.voids.append(PlannedVoid(row.number, row.sync_id, row.stripe_id))
             else:
                 typed = bool(row.text(Column.PAID_AT))
-                self.plan.payments.append(PlannedPayment(row.number, sync_id, row.stripe_id, typed))
+                payment = PlannedPayment(row.number, row.sync_id, row.stripe_id, typed)
+                self.plan.payments.append(payment)
         elif status in (Status.PAID, Status.REFUNDED) and self.money_back(row):
             self.change(row, money_back_changes(row, self.money_back(row)))
         elif status in OPEN_STATUSES and paid is not None:
@@ -247,6 +346,8 @@ class _Planner:
             due = parse_date(row.cells.get(Column.DUE_DATE))
             late = due is not None and due < self.now.astimezone(self.zone).date()
             self.change(row, {Column.STATUS: (Status.OVERDUE if late else Status.SENT).value})
+        elif _unknown(status):
+            self.unknown(row, paid)
 
     def money_back(self, row: Row) -> list[PaymentNews]:
         """Refunds and disputes of the row's charges."""
@@ -258,61 +359,62 @@ class _Planner:
         return self.table.line_items.get(typed.casefold(), []) if typed else []
 
     def draft(self, row: Row) -> None:
+        """A draft (unclaimed) or `processing` (claimed) row without a Stripe ID."""
+        mine = row.sync_id in self.scope.held
+        if row.status == Status.PROCESSING and not (mine or self.scope.lease):
+            return  # another run's claim, while it holds the lease
+        if row.status == Status.DRAFT and not self.scope.preview:
+            if row.sync_id and not self.scope.lease:
+                return  # left for the run that holds the lease
+        draft = self.parsed(row)
+        if isinstance(draft, list):
+            self.change(row, {Column.STATUS: Status.ERROR.value, Column.ERROR: "; ".join(draft)})
+        elif row.status == Status.PROCESSING or self.scope.preview:
+            sync_id = row.sync_id or f"{PREVIEW} row {row.number}"
+            claimed_at = claim_time(row) if not mine else None
+            recover = row.status == Status.PROCESSING and not mine
+            self.plan.bills.append(PlannedBill(row.number, sync_id, draft, recover, claimed_at))
+
+    def parsed(self, row: Row) -> Draft | list[str]:
         typed = invoice_number(row.cells.get(Column.INVOICE_NUMBER))
         today = self.now.astimezone(self.zone).date()
-        draft = parse_draft(row, self.defaults, today, self.lines_of(row))
+        # a claimed row's due date was checked when it was claimed
+        day = date.min if row.status == Status.PROCESSING else today
+        draft = parse_draft(row, self.defaults, day, self.lines_of(row))
         if typed and isinstance(draft, Draft):
             others = [n for n in self.number_rows.get(typed.casefold(), []) if n != row.number]
             if others:
-                draft = [
-                    f"Invoice # {typed} is also in row {others[0]}; each invoice needs its own"
-                ]
-        if isinstance(draft, list):
-            self.change(row, {Column.STATUS: Status.ERROR.value, Column.ERROR: "; ".join(draft)})
-            return
-        sync_id = row.sync_id or self.new_id(row)
-        young = row.status == Status.PROCESSING and claimed_recently(row, self.now)
-        if not typed and self.numbers is not None and not young:
-            draft = replace(draft, invoice_number=next(self.numbers))
-        if not young:  # a young claim is another run's: its stamp stays as it is
-            generated = "" if typed else draft.invoice_number
-            self.plan.claims.append(Claim(row.number, sync_id, True, generated))
-        bill = PlannedBill(
-            row.number, sync_id, draft, recover=bool(row.sync_id), may_create=not young
-        )
-        self.plan.bills.append(bill)
+                return [f"Invoice # {typed} is also in row {others[0]}; each invoice needs its own"]
+        return draft
 
-    def claim(self, row: Row) -> str:
-        sync_id = self.new_id(row)
-        self.plan.claims.append(Claim(row.number, sync_id, processing=False))
-        return sync_id
+    def note(self, row: Row, message: str) -> None:
+        """Only an Error for the row: nothing else in it changes."""
+        self.change(row, {Column.ERROR: message})
 
     def change(self, row: Row, changes: Changes) -> None:
         changed = {c: v for c, v in changes.items() if not same_cell(row.cells.get(c), v)}
-        if changed:
-            sync_id = row.sync_id or self.claim(row)
-            self.plan.changes[sync_id] = {
-                **changed,
-                Column.LAST_SYNCED: synced_stamp(self.now, self.zone),
-            }
+        if not changed:
+            return
+        if row.sync_id:
+            key = row.sync_id
+        elif self.scope.preview:
+            key = f"{PREVIEW} row {row.number}"
+        else:
+            return  # no ID yet: the lease holder's claim gives it one first
+        self.plan.changes[key] = {**changed, Column.LAST_SYNCED: synced_stamp(self.now, self.zone)}
+
+
+def _unknown(status: str) -> bool:
+    return bool(status) and status not in _KNOWN
 
 
 _KNOWN = frozenset(s.value for s in Status)
 
 
-def _numbers(table: Table, pattern: str, year: int) -> Iterator[str] | None:
-    if not pattern or Column.INVOICE_NUMBER not in table.columns:
+def claim_time(row: Row) -> datetime | None:
+    """When a `processing` row was claimed: its Last Synced, if it reads as a time."""
+    try:
+        stamp = datetime.fromisoformat(row.text(Column.LAST_SYNCED))
+    except ValueError:
         return None
-    used = [invoice_number(r.cells.get(Column.INVOICE_NUMBER)) for r in table.rows]
-    return next_numbers(pattern, used, year)
-
-
-def derive_sync_id(spreadsheet: str, row: Row, day: date) -> str:
-    """A Sync ID two processes reading the same row on the same day agree on.
-
-    So overlapping runs on different machines claim a row under one ID, and
-    Stripe's idempotency keys turn the second run's calls into replays.
-    """
-    cells = "|".join(f"{c.value}={row.text(c)}" for c in sorted(row.cells) if c in INPUT_COLUMNS)
-    text = f"{spreadsheet}|{row.number}|{day.isoformat()}|{cells}"
-    return "ss_" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    return stamp if stamp.tzinfo is not None else None

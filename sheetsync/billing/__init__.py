@@ -30,6 +30,16 @@ class InvoiceState:
     attempted: bool = False
     sync_id: str = ""
     fingerprint: str = ""
+    spreadsheet: str = ""
+    customer_email: str = ""
+
+
+@dataclass(frozen=True)
+class Billed:
+    """A row's Stripe object once billing it finished, and whether this run made it."""
+
+    state: InvoiceState
+    created: bool
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,9 @@ class BillRequest:
     due_at: int
     fingerprint: str
     recover: bool = False
-    may_create: bool = True
-    attempt: str = ""
+    """Another run claimed the row: look for what it made before making anything."""
+    claimed_after: int | None = None
+    """A time (Unix) before the claim, to bound that search; None searches everything."""
 
 
 class Billing(Protocol):
@@ -66,7 +77,7 @@ class Billing(Protocol):
         ...
 
     def open_invoices(self) -> dict[str, InvoiceState]:
-        """Every open invoice, by ID, listed 100 per request.
+        """Every open invoice sheetsync bills with (send_invoice), by ID, 100 per request.
 
         :raises BillingError: when Stripe cannot be reached or refuses.
         """
@@ -79,10 +90,12 @@ class Billing(Protocol):
         """
         ...
 
-    def bill(self, request: BillRequest) -> InvoiceState | None:
-        """Create (or, when recovering, find and finish) the finalized invoice of a row.
+    def bill(self, request: BillRequest) -> Billed:
+        """Create (or, when recovering, find by its Sync ID and finish) a row's invoice or link.
 
-        Returns None when `may_create` is false and the row has no invoice yet.
+        Every call carries an idempotency key made of the Sync ID and the step (invoice
+        lines: the invoice and the line's index), so two runs finishing one claim send
+        the same calls and meet in one object.
 
         :raises RowError: when Stripe refuses the row's data.
         :raises BillingError: when Stripe cannot be reached or refuses otherwise.
@@ -108,10 +121,10 @@ class Billing(Protocol):
         """
         ...
 
-    def deactivate_link(self, link_id: str) -> None:
-        """Stop a payment link from taking payments.
+    def deactivate_link(self, link_id: str, sync_id: str) -> None:
+        """Stop a payment link from taking payments, if it was made for the row `sync_id`.
 
-        :raises RowError: when Stripe refuses.
+        :raises RowError: when Stripe refuses, or the link belongs to another row.
         :raises BillingError: when Stripe cannot be reached.
         """
         ...

@@ -12,11 +12,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from sheetsync import money
-from sheetsync.billing import BillRequest, InvoiceState
+from sheetsync.billing import Billed, BillRequest, InvoiceState
+from sheetsync.errors import RowError
 from sheetsync.model import Draft
 
 if TYPE_CHECKING:
     from sheetsync.billing.stripe_billing import StripeBilling
+
+
+def replayed(obj: Any) -> bool:
+    """Whether Stripe answered this object from its idempotency store (made before)."""
+    response = getattr(obj, "last_response", None)
+    headers = getattr(response, "headers", None) or {}
+    return str(headers.get("Idempotent-Replayed", "")).lower() == "true"
+
 
 EVENT_WINDOW_DAYS = 30  # events.list reaches back this far
 
@@ -28,22 +37,22 @@ class PaymentLinks:
         self._s = stripe
         self._inclusive = prices_include_tax
 
-    def bill(self, request: BillRequest) -> InvoiceState | None:
+    def bill(self, request: BillRequest) -> Billed:
         """Prices, then the link (limited to one completed payment); each step idempotent."""
         link = self._existing(request.sync_id) if request.recover else None
+        adopted = link is not None
         if link is None:
-            if not request.may_create:
-                return None
             items = [
                 {"price": self._price(request, i, name, unit), "quantity": qty}
                 for i, (name, unit, qty) in enumerate(link_lines(request.draft, self._inclusive))
             ]
-            link = self._s._call(
+            link = self._s._create(
                 self._s._client.v1.payment_links.create,
                 self._link_params(request, items),
-                options=self._s._key(request, "link"),
+                self._s._key(request.sync_id, "link"),
             )
-        return link_state(link.to_dict(), request.draft, request.due_at, self._inclusive)
+        state = link_state(link.to_dict(), request.draft, request.due_at, self._inclusive)
+        return Billed(state, created=not adopted and not replayed(link))
 
     def paid(
         self, link_ids: Collection[str], old: Collection[str], since: int
@@ -66,9 +75,19 @@ class PaymentLinks:
                 found[link_id] = session_state(sessions.data[0].to_dict())
         return found
 
-    def deactivate(self, link_id: str) -> None:
-        """Stop a link from taking payments (links cannot be deleted)."""
-        options = {"idempotency_key": f"sheetsync:{self._s._sheet}:{link_id}:deactivate"}
+    def deactivate(self, link_id: str, sync_id: str) -> None:
+        """Stop a link from taking payments (links cannot be deleted), if it is the row's.
+
+        :raises RowError: when the link was made for another row (a copied row).
+        """
+        link = self._s._call(self._s._client.v1.payment_links.retrieve, link_id).to_dict()
+        owner = (link.get("metadata") or {}).get("sheetsync_id", "")
+        if owner != sync_id:
+            raise RowError(
+                f"Stripe ID {link_id} belongs to another row (Sync ID {owner}), not this one: "
+                "a copied row? sheetsync will not deactivate it from here."
+            )
+        options = {"idempotency_key": f"sheetsync:{link_id}:deactivate"}
         self._s._call(
             self._s._client.v1.payment_links.update, link_id, {"active": False}, options=options
         )
@@ -81,10 +100,10 @@ class PaymentLinks:
             "product_data": {"name": name, "metadata": {"sheetsync_id": request.sync_id}},
             "metadata": {"sheetsync_id": request.sync_id, "sheetsync_line": str(index)},
         }
-        price = self._s._call(
+        price = self._s._create(
             self._s._client.v1.prices.create,
             params,
-            options=self._s._key(request, f"price-{index}"),
+            self._s._key(request.sync_id, f"price-{index}"),
         )
         return str(price.id)
 

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import stripe
 
 from sheetsync import money
-from sheetsync.billing import BillRequest, InvoiceState, PaymentNews
-from sheetsync.billing.links import PaymentLinks
+from sheetsync.billing import Billed, BillRequest, InvoiceState, PaymentNews
+from sheetsync.billing.links import PaymentLinks, replayed
 from sheetsync.billing.money_back import money_back
 from sheetsync.errors import BillingError, RowError
 from sheetsync.model import Draft, Line, Mode
@@ -79,35 +79,35 @@ class StripeBilling:
                 log.warning("invoice %s is not in this Stripe account", invoice_id)
         return found
 
-    def bill(self, request: BillRequest) -> InvoiceState | None:
-        """Customer, invoice, items, finalize (and send) — each step idempotent.
+    def bill(self, request: BillRequest) -> Billed:
+        """Customer, invoice, lines, finalize (and send) — each step idempotent.
 
-        A payment_link row gets Prices and a Payment Link instead.
+        A payment_link row gets Prices and a Payment Link instead. When another run
+        claimed the row, what it made is found by the row's Sync ID (whatever the
+        customer) and finished: lines it added twice are removed, missing ones added,
+        and a finalized invoice it never sent is sent.
         """
         draft = request.draft
         if draft.mode is Mode.PAYMENT_LINK:
             return self._links.bill(request)
-        customer = self._customer(draft.customer_email, draft.customer_name, request.sync_id)
-        invoice = self._existing(customer, request.sync_id) if request.recover else None
-        if invoice is not None and invoice.status == "draft":
-            if metadata(invoice).get("sheetsync_fingerprint") != request.fingerprint:
-                # An unfinished draft for figures the row no longer has: start afresh.
-                self._call(self._client.v1.invoices.delete, invoice.id)
-                invoice = None
+        invoice = self._existing(request) if request.recover else None
+        adopted = invoice is not None
         if invoice is None:
-            if not request.may_create:
-                return None
+            customer = self._customer(draft.customer_email, draft.customer_name)
             invoice = self._create_invoice(customer, request)
+        created = not adopted and not replayed(invoice)
         if invoice.status == "draft":
-            self._add_missing_items(invoice, customer, request)
+            self._complete_lines(invoice, request, check=not created)
             invoice = self._finalize(invoice, request)
             if self._send:
-                invoice = self._call(
-                    self._client.v1.invoices.send_invoice,
-                    invoice.id,
-                    options=self._key(request, "send"),
-                )
-        return state(invoice)
+                invoice = self._send_invoice(invoice, request)
+        elif adopted and invoice.status == "open" and self._send:
+            invoice = self._send_invoice(invoice, request)  # a crash between finalize and send
+        return Billed(state(invoice), created)
+
+    def _send_invoice(self, invoice: stripe.Invoice, request: BillRequest) -> stripe.Invoice:
+        send = self._client.v1.invoices.send_invoice
+        return self._call(send, invoice.id, options=self._key(request.sync_id, "send"))
 
     def _finalize(self, invoice: stripe.Invoice, request: BillRequest) -> stripe.Invoice:
         params = {"auto_advance": False}
@@ -116,7 +116,7 @@ class StripeBilling:
                 self._client.v1.invoices.finalize_invoice,
                 invoice.id,
                 params,
-                options=self._key(request, "finalize"),
+                options=self._key(request.sync_id, "finalize"),
             )
         except RowError:
             # Another run may have finalized it a moment ago: that is the same outcome.
@@ -135,44 +135,51 @@ class StripeBilling:
         """Refunds and disputes since `since` (see money_back.money_back)."""
         return money_back(self, since)
 
-    def deactivate_link(self, link_id: str) -> None:
-        """Stop a payment link from taking payments."""
-        self._links.deactivate(link_id)
+    def deactivate_link(self, link_id: str, sync_id: str) -> None:
+        """Stop a payment link from taking payments, if it is the row's."""
+        self._links.deactivate(link_id, sync_id)
 
     def pay_out_of_band(self, invoice_id: str) -> InvoiceState:
         """Record a payment received outside Stripe (idempotent per invoice)."""
-        options = {"idempotency_key": f"sheetsync:{self._sheet}:{invoice_id}:paid-outside"}
+        options = {"idempotency_key": f"sheetsync:{invoice_id}:paid-outside"}
         pay = self._client.v1.invoices.pay
         return state(self._call(pay, invoice_id, {"paid_out_of_band": True}, options=options))
 
     def void(self, invoice_id: str) -> InvoiceState:
         """Void an open invoice (idempotent per invoice)."""
-        options = {"idempotency_key": f"sheetsync:{self._sheet}:{invoice_id}:void"}
+        options = {"idempotency_key": f"sheetsync:{invoice_id}:void"}
         return state(self._call(self._client.v1.invoices.void_invoice, invoice_id, options=options))
 
-    def _customer(self, email: str, name: str, sync_id: str) -> str:
+    def _customer(self, email: str, name: str) -> str:
+        """The Stripe customer of an email, whatever its case; created (lower case) when none."""
         folded = email.casefold()
         if folded in self._customers:
             return self._customers[folded]
-        for candidate in dict.fromkeys((email, email.lower())):
+        for candidate in dict.fromkeys((email, folded, email.lower())):
             page = self._call(self._client.v1.customers.list, {"email": candidate, "limit": 1})
             if page.data:
                 self._customers[folded] = page.data[0].id
-                return page.data[0].id
-        params: dict[str, Any] = {"email": email, "metadata": {"sheetsync_id": sync_id}}
+                return str(page.data[0].id)
+        params: dict[str, Any] = {
+            "email": folded,
+            "metadata": {"sheetsync_spreadsheet": self._sheet},
+        }
         if name:
             params["name"] = name
-        digest = hashlib.sha256(f"{folded}\n{name}".encode()).hexdigest()[:24]
-        options = {"idempotency_key": f"sheetsync:{self._sheet}:customer:{digest}"}
+        digest = hashlib.sha256(f"{self._sheet}\n{folded}\n{name}".encode()).hexdigest()[:24]
+        options = {"idempotency_key": f"sheetsync:customer:{digest}"}
         customer = self._call(self._client.v1.customers.create, params, options=options)
         self._customers[folded] = customer.id
         return str(customer.id)
 
-    def _existing(self, customer: str, sync_id: str) -> stripe.Invoice | None:
-        """The row's invoice, found by metadata among the customer's invoices (no search)."""
-        params = {"customer": customer}
+    def _existing(self, request: BillRequest) -> stripe.Invoice | None:
+        """The row's invoice, found by its Sync ID among invoices made since the claim
+        (a list, never Stripe's eventually consistent search), whatever its customer."""
+        params: dict[str, Any] = {}
+        if request.claimed_after is not None:
+            params["created"] = {"gte": request.claimed_after}
         for invoice in self._list(self._client.v1.invoices.list, params):
-            if metadata(invoice).get("sheetsync_id") == sync_id:
+            if metadata(invoice).get("sheetsync_id") == request.sync_id:
                 found: stripe.Invoice = invoice
                 return found
         return None
@@ -196,29 +203,27 @@ class StripeBilling:
             params["description"] = draft.memo
         if draft.invoice_number:
             params["number"] = draft.invoice_number
-        return self._call(
-            self._client.v1.invoices.create, params, options=self._key(request, "invoice")
-        )
+        create = self._client.v1.invoices.create
+        return self._create(create, params, self._key(request.sync_id, "invoice"))
 
-    def _add_missing_items(self, invoice: stripe.Invoice, customer: str, req: BillRequest) -> None:
-        present = (
-            {
-                metadata(item).get("sheetsync_line")
-                for item in self._list(self._client.v1.invoice_items.list, {"invoice": invoice.id})
-            }
-            if req.recover
-            else set()
-        )
+    def _complete_lines(self, invoice: stripe.Invoice, req: BillRequest, *, check: bool) -> None:
+        """Add the lines the invoice lacks; with `check`, first remove lines added twice."""
+        present: set[str] = set()
+        if check:
+            listed = self._list(self._client.v1.invoice_items.list, {"invoice": invoice.id})
+            for item in listed:
+                line_tag = metadata(item).get("sheetsync_line", "")
+                if line_tag in present:  # added twice (a key Stripe had forgotten): remove one
+                    self._call(self._client.v1.invoice_items.delete, item.id)
+                present.add(line_tag)
+        customer = str(invoice.customer)
         for index, line in enumerate(req.draft.lines):
             if str(index) in present:
                 continue
             params = self._item_params(invoice.id, customer, req.draft, line)
             params["metadata"] = {"sheetsync_id": req.sync_id, "sheetsync_line": str(index)}
-            self._call(
-                self._client.v1.invoice_items.create,
-                params,
-                options=self._key(req, f"item-{index}"),
-            )
+            create = self._client.v1.invoice_items.create
+            self._create(create, params, self._key(invoice.id, f"line-{index}"))
 
     def _item_params(self, invoice: str, customer: str, draft: Draft, line: Line) -> dict[str, Any]:
         unit = money.minor_decimal(line.unit_price, draft.currency)
@@ -261,16 +266,21 @@ class StripeBilling:
             ).id
         return self._tax_rates[key]
 
-    def _key(self, request: BillRequest, step: str) -> dict[str, str]:
-        """The idempotency key of one step of billing a row.
+    @staticmethod
+    def _key(owner: str, step: str) -> dict[str, str]:
+        """The idempotency key of one step: `owner` is a Sync ID (or, for an invoice's
+        lines, the invoice's ID), so whoever takes the step sends the same key."""
+        return {"idempotency_key": f"sheetsync:{owner}:{step}"}
 
-        A first attempt's keys depend only on the row, so an overlapping run
-        replays them. A recovery looked at Stripe's state before each step, so
-        it adds its own attempt tag: that gets past keys whose saved answer was
-        a 500, and keys Stripe has forgotten after 24 hours cannot matter.
-        """
-        key = f"sheetsync:{self._sheet}:{request.sync_id}:{step}"
-        return {"idempotency_key": f"{key}:{request.attempt}" if request.recover else key}
+    def _create(self, method: Callable[..., T], params: dict[str, Any], key: dict[str, str]) -> T:
+        """A creating call under `key`; when Stripe replays a failure saved under that
+        key (a 500 is kept for 24 hours), once more under a key of its own. Only a lease
+        holder that has just looked for the object gets there, so this makes no twin."""
+        try:
+            return self._attempts(method, params, options=key)
+        except ReplayedFailure:
+            retry_key = {"idempotency_key": key["idempotency_key"] + ":after-failure"}
+            return self._call(method, params, options=retry_key)
 
     def _list(self, method: Callable[..., Any], params: dict[str, Any]) -> Iterator[Any]:
         after: str | None = None
@@ -285,12 +295,26 @@ class StripeBilling:
             after = page.data[-1].id
 
     def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return self._attempts(method, *args, **kwargs)
+        except ReplayedFailure as exc:
+            raise BillingError(
+                f"Stripe replays an earlier failure ({exc}) of this request; the next run "
+                "tries again",
+                retryable=True,
+            ) from None
+
+    def _attempts(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One call with retries, Stripe's errors translated (a replayed failure aside)."""
+
         def attempt() -> T:
             self._pacer.wait()
             self._requests += 1
             try:
                 return method(*args, **kwargs)
             except (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError) as exc:
+                if (exc.headers or {}).get("Idempotent-Replayed") == "true":
+                    raise ReplayedFailure(type(exc).__name__) from None
                 raise Transient(type(exc).__name__, _retry_after(exc)) from None
             except stripe.StripeError as exc:
                 if exc.http_status == 409:  # a concurrent request with the same key
@@ -304,6 +328,11 @@ class StripeBilling:
         except stripe.InvalidRequestError as exc:
             message = exc.user_message or exc.code or "bad request"
             raise RowError(f"Stripe refused it: {message}") from None
+        except stripe.IdempotencyError as exc:
+            raise RowError(
+                "Stripe refused a repeated request whose details differ from the first "
+                f"({exc.user_message or 'idempotency error'}); check the row and set it to draft"
+            ) from None
         except (stripe.AuthenticationError, stripe.PermissionError):
             raise BillingError(
                 "Stripe refused the API key: check SHEETSYNC_STRIPE_API_KEY (and, for a "
@@ -338,7 +367,13 @@ def state(stripe_invoice: Any) -> InvoiceState:
         attempted=bool(invoice.get("attempted")),
         sync_id=(invoice.get("metadata") or {}).get("sheetsync_id", ""),
         fingerprint=(invoice.get("metadata") or {}).get("sheetsync_fingerprint", ""),
+        spreadsheet=(invoice.get("metadata") or {}).get("sheetsync_spreadsheet", ""),
+        customer_email=invoice.get("customer_email") or "",
     )
+
+
+class ReplayedFailure(Exception):
+    """Stripe replayed a failure saved under an idempotency key."""
 
 
 def plain(value: Decimal) -> Decimal:
