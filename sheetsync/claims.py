@@ -134,12 +134,15 @@ def release_changes(claim: Claim) -> Changes:
 
 def _previous(row: Row, claim: Claim, before: Table) -> Changes:
     """What the claimed cells of `row` held before the claim: taken from the first read's
-    row that matches it in every other cell (the row may have moved), else empty."""
-    written = set(claim.cells)
-    kept = [c for c in before.columns if c not in written]
+    row that matches it in every other cell (the row may have moved); a row empty but for
+    the claim was inserted blank; otherwise it is the row meant, edited meanwhile."""
+    kept = [c for c in before.columns if c not in claim.cells]
+    if not any(row.text(c) for c in kept):
+        return {c: "" for c in claim.cells}
     matches = [b for b in before.rows if all(b.text(c) == row.text(c) for c in kept)]
-    source = next((m for m in matches if m.number == row.number), matches[0] if matches else None)
-    return {c: (source.cells.get(c) if source else None) or "" for c in claim.cells}
+    source = next((m for m in matches if m.number == row.number), None)
+    source = source or (matches[0] if matches else claim.before)
+    return {c: source.cells.get(c) or "" for c in claim.cells}
 
 
 def _billable(row: Row, table: Table, defaults: Defaults, today: date) -> bool:

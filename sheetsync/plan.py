@@ -219,16 +219,12 @@ def foreign_message(row: Row, invoice: InvoiceState) -> str:
 
 def refused_message(row: Row, invoice: InvoiceState) -> str:
     """The Error of a void or paid request Stripe cannot honour in the invoice's state."""
-    ask = "void" if row.status == Status.VOID else "mark paid"
-    fix = (
-        "refund it in the Stripe Dashboard"
-        if invoice.status == "paid"
-        else "it cannot change any more"
-    )
-    return (
-        f"Stripe cannot {ask} {invoice.id}: it is {invoice.status} ({fix}). "
-        "The row shows Stripe's state again."
-    )
+    ask = f"void {invoice.id}" if row.status == Status.VOID else f"mark {invoice.id} paid"
+    fix = {
+        "paid": "to give money back, refund it in the Stripe Dashboard",
+        "void": "a void invoice stays void: add a new row to bill again",
+    }.get(invoice.status, "it can no longer change that way")
+    return f"Stripe cannot {ask}: it is {invoice.status} ({fix}). The row shows Stripe's state."
 
 
 def unknown_status_message(row: Row) -> str:
