@@ -10,8 +10,8 @@ from sheetsync.billing.stripe_billing import StripeBilling
 from sheetsync.config import Settings
 from sheetsync.engine import run_cycle
 from sheetsync.lease import new_holder
-from sheetsync.options import CycleOptions
 from sheetsync.lock import spreadsheet_lock
+from sheetsync.options import CycleOptions
 from sheetsync.parse import Defaults
 from sheetsync.report import CycleReport
 from sheetsync.sheets import Spreadsheet

@@ -17,6 +17,12 @@ from sheetsync.report import CycleReport
 from sheetsync.signals import stop_on_signal
 
 
+STOPPED_AT_ONCE = (
+    "sheetsync: stopped at once (second signal); rows not yet sent to Stripe were given back, "
+    "a row in flight stays processing and the next run finishes it"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with help text on every command."""
     parser = argparse.ArgumentParser(
@@ -65,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SheetsyncError as exc:
         print(f"sheetsync: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(STOPPED_AT_ONCE, file=sys.stderr)
+        return 130
     print(json.dumps(report.as_json()) if args.json else summary(report, args.dry_run))
     return 0
 
@@ -95,6 +104,7 @@ def summary(report: CycleReport, dry_run: bool = False) -> str:
         f"{report.errors} with errors ({report.sheet_requests} sheet and "
         f"{report.stripe_requests} Stripe requests, {report.duration_s:.1f}s)"
     )
+    lines += [f"note: {note}" for note in report.notes]
     lines += [f"warning: {note}" for note in report.orphans]
     return "\n".join(lines)
 

@@ -28,15 +28,25 @@ from sheetsync.plan import (
     links_to_watch,
     money_back_to_watch,
     orphan_invoices,
+    orphan_payments,
     plan_cycle,
 )
 from sheetsync.reconcile import synced_stamp
-from sheetsync.report import CycleReport, describe, error_count, orphan_note, planned_counts
+from sheetsync.report import (
+    CycleReport,
+    describe,
+    error_count,
+    orphan_note,
+    orphan_paid_note,
+    planned_counts,
+)
 from sheetsync.sheets import CellWrite, Spreadsheet
 
 log = logging.getLogger(__name__)
 
 EVENT_WINDOW = timedelta(days=30)  # how far back Stripe's event list reaches
+ORPHAN_NEWS = timedelta(days=1)
+"""A payment of an invoice whose row was deleted is reported for a day (a daily cron sees it)."""
 
 
 def new_sync_id() -> str:
@@ -78,6 +88,7 @@ def run_cycle(
         plan = _plan(sheet, billing, options, table, now, scope)
         report.actions = describe(plan, table)
         report.orphans += [orphan_note(i, options.zone) for i in plan.orphans]
+        report.orphans += [orphan_paid_note(i, options.zone) for i in plan.orphans_paid]
         changes = plan.changes
         if dry_run:
             report.created, report.updated = planned_counts(plan)
@@ -180,6 +191,8 @@ def _plan(
     news = billing.money_back(since) if money_back_to_watch(table) else []
     plan = plan_cycle(table, invoices, now, options.zone, options.defaults, scope, news)
     plan.orphans = orphan_invoices(table, open_now, sheet.key)
+    paid_lately = billing.paid_invoices(int((now - ORPHAN_NEWS).timestamp()))
+    plan.orphans_paid = orphan_payments(table, paid_lately, sheet.key)
     return plan
 
 

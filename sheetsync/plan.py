@@ -72,6 +72,8 @@ class Plan:
     duplicates: dict[str, list[int]] = field(default_factory=dict)
     orphans: list[InvoiceState] = field(default_factory=list)
     """Open invoices of this spreadsheet that no row names (a deleted row)."""
+    orphans_paid: list[InvoiceState] = field(default_factory=list)
+    """Invoices of this spreadsheet paid lately while no row named them."""
 
     @property
     def idle(self) -> bool:
@@ -145,6 +147,18 @@ def orphan_invoices(
     """Open invoices this spreadsheet made that no row names any more."""
     named = {r.stripe_id for r in table.rows}
     return [i for i in open_now.values() if i.spreadsheet == spreadsheet and i.id not in named]
+
+
+def orphan_payments(
+    table: Table, paid: Sequence[InvoiceState], spreadsheet: str
+) -> list[InvoiceState]:
+    """Invoices this spreadsheet made that were paid while no row named them."""
+    named = {r.stripe_id for r in table.rows}
+    seen: dict[str, InvoiceState] = {}
+    for invoice in paid:
+        if invoice.spreadsheet == spreadsheet and invoice.id not in named:
+            seen.setdefault(invoice.id, invoice)
+    return list(seen.values())
 
 
 def plan_cycle(

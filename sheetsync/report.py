@@ -91,3 +91,16 @@ def orphan_note(invoice: InvoiceState, zone: tzinfo) -> str:
         f"row: was its row deleted? Add a row with Stripe ID {invoice.id} and Sync ID "
         f"{invoice.sync_id} to follow it, or void it in Stripe. {invoice.hosted_url}"
     ).rstrip()
+
+
+def orphan_paid_note(invoice: InvoiceState, zone: tzinfo) -> str:
+    """One line on a payment of an invoice whose row was deleted."""
+    amount = format_amount(from_minor(invoice.amount_paid, invoice.currency), invoice.currency)
+    when = ""
+    if invoice.paid_at:
+        when = " on " + datetime.fromtimestamp(invoice.paid_at, zone).date().isoformat()
+    return (
+        f"invoice {invoice.id} ({invoice.customer_email or 'no email'}) was paid {amount}{when} "
+        f"but no row names it: add a row with Stripe ID {invoice.id} and Sync ID "
+        f"{invoice.sync_id} to record it in the sheet"
+    )

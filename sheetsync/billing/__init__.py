@@ -114,6 +114,13 @@ class Billing(Protocol):
         """
         ...
 
+    def paid_invoices(self, since: int) -> list[InvoiceState]:
+        """Invoices paid since `since` (Stripe's `invoice.paid` events), as they were then.
+
+        :raises BillingError: when Stripe cannot be reached or refuses.
+        """
+        ...
+
     def money_back(self, since: int) -> list[PaymentNews]:
         """Refunds and disputes since `since`, one entry per charge.
 

@@ -131,6 +131,12 @@ class StripeBilling:
         """Payment links among `link_ids` that were paid (see PaymentLinks.paid)."""
         return self._links.paid(link_ids, old, since) if link_ids else {}
 
+    def paid_invoices(self, since: int) -> list[InvoiceState]:
+        """Invoices paid since `since`, from `invoice.paid` events (100 per request)."""
+        params = {"type": "invoice.paid", "created": {"gte": since}}
+        events = self._list(self._client.v1.events.list, params)
+        return [state_of(e.to_dict()["data"]["object"]) for e in events]
+
     def money_back(self, since: int) -> list[PaymentNews]:
         """Refunds and disputes since `since` (see money_back.money_back)."""
         return money_back(self, since)
@@ -350,7 +356,11 @@ def metadata(obj: Any) -> dict[str, str]:
 
 def state(stripe_invoice: Any) -> InvoiceState:
     """Keep only the fields sheetsync needs from a Stripe invoice."""
-    invoice: dict[str, Any] = stripe_invoice.to_dict()
+    return state_of(stripe_invoice.to_dict())
+
+
+def state_of(invoice: dict[str, Any]) -> InvoiceState:
+    """Keep only the fields sheetsync needs from a Stripe invoice as a dict."""
     transitions = invoice.get("status_transitions") or {}
     return InvoiceState(
         id=invoice["id"],
