@@ -69,6 +69,7 @@ class Acting:
     def act(self, plan: Plan, reread: Callable[[], Table]) -> dict[str, Changes]:
         """Bills, payments, voids; then one write. A failure mid-way still writes what is known."""
         changes = dict(plan.changes)
+        self.claims = [c for c in self.claims if c.sync_id not in changes]  # decided otherwise
         failure: BaseException | None = None
         try:
             self._bill_all(plan.bills, changes)

@@ -11,7 +11,7 @@ Pure: the caller passes the Sync ID maker, the run's name and the stamp.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -114,7 +114,7 @@ def check_claims(claims: Sequence[Claim], before: Table, after: Table) -> ClaimC
     restores: list[tuple[int, Changes]] = []
     for claim in claims:
         landed = [r for r in after.rows if r.sync_id == claim.sync_id]
-        if len(landed) == 1 and same_inputs(landed[0], claim.before):
+        if len(landed) == 1 and same_inputs(landed[0], claim.before, skip=set(claim.cells)):
             held.add(claim.sync_id)
             continue
         for row in landed:
@@ -122,9 +122,9 @@ def check_claims(claims: Sequence[Claim], before: Table, after: Table) -> ClaimC
     return ClaimCheck(frozenset(held), tuple(restores))
 
 
-def same_inputs(row: Row, other: Row) -> bool:
-    """Whether two reads of a row show the same person-typed figures."""
-    return all(row.text(c) == other.text(c) for c in INPUT_COLUMNS)
+def same_inputs(row: Row, other: Row, skip: Collection[Column] = ()) -> bool:
+    """Whether two reads of a row show the same person-typed figures (`skip` aside)."""
+    return all(row.text(c) == other.text(c) for c in INPUT_COLUMNS if c not in skip)
 
 
 def release_changes(claim: Claim) -> Changes:

@@ -16,7 +16,6 @@ from sheetsync.errors import SheetsyncError
 from sheetsync.report import CycleReport
 from sheetsync.signals import stop_on_signal
 
-
 STOPPED_AT_ONCE = (
     "sheetsync: stopped at once (second signal); rows not yet sent to Stripe were given back, "
     "a row in flight stays processing and the next run finishes it"

@@ -381,16 +381,20 @@ class _Planner:
             self.change(row, {Column.STATUS: Status.ERROR.value, Column.ERROR: "; ".join(draft)})
         elif row.status == Status.PROCESSING or self.scope.preview:
             sync_id = row.sync_id or f"{PREVIEW} row {row.number}"
-            claimed_at = claim_time(row) if not mine else None
             recover = row.status == Status.PROCESSING and not mine
-            self.plan.bills.append(PlannedBill(row.number, sync_id, draft, recover, claimed_at))
+            self.plan.bills.append(
+                PlannedBill(row.number, sync_id, draft, recover, claim_time(row))
+            )
 
     def parsed(self, row: Row) -> Draft | list[str]:
         typed = invoice_number(row.cells.get(Column.INVOICE_NUMBER))
         today = self.now.astimezone(self.zone).date()
-        # a claimed row's due date was checked when it was claimed
-        day = date.min if row.status == Status.PROCESSING else today
-        draft = parse_draft(row, self.defaults, day, self.lines_of(row))
+        draft = parse_draft(row, self.defaults, today, self.lines_of(row))
+        if isinstance(draft, list) and row.status == Status.PROCESSING:
+            # A claimed row whose typed due date passed since its claim (a crash overnight):
+            # what its first biller made is still found and finished.
+            late = parse_draft(row, self.defaults, date.min, self.lines_of(row))
+            draft = late if isinstance(late, Draft) else draft
         if typed and isinstance(draft, Draft):
             others = [n for n in self.number_rows.get(typed.casefold(), []) if n != row.number]
             if others:

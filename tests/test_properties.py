@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sheetsync.claims import plan_claims
 from sheetsync.model import Column, Status
 from sheetsync.parse import Defaults, read_table
-from sheetsync.plan import plan_cycle
+from sheetsync.plan import PREVIEW, Scope, plan_cycle
 from tests.conftest import PERSON_HEADER
 
 HEADER = [*PERSON_HEADER, "Sync ID"]
@@ -67,10 +68,12 @@ def test_no_cell_value_breaks_parsing_or_planning(generated: list[tuple[str, lis
     grid: list[list[Any]] = [HEADER, *([status, *values] for status, values in generated)]
     table = read_table(grid)
     ids = (f"ss_{n}" for n in itertools.count())
-    plan = plan_cycle(table, {}, NOW, ZoneInfo("UTC"), Defaults(), lambda row: next(ids))
+    claims = plan_claims(table, lambda: next(ids), "me/1/a", "t", Defaults(), NOW.date())
+    assert all(c.row in {r.number for r in table.rows} for c in claims)
+    plan = plan_cycle(table, {}, NOW, ZoneInfo("UTC"), Defaults(), Scope(preview=True))
 
     billed = {b.row for b in plan.bills}
-    by_row = {c.row: c.sync_id for c in plan.claims}
+    by_row = {r.number: r.sync_id or f"{PREVIEW} row {r.number}" for r in table.rows}
     for row in table.rows:
         if (
             row.status != Status.DRAFT
@@ -83,7 +86,7 @@ def test_no_cell_value_breaks_parsing_or_planning(generated: list[tuple[str, lis
             assert bill.draft.lines[0].unit_price > 0
             assert isinstance(bill.draft.lines[0].unit_price, Decimal)
             continue
-        changes = plan.changes.get(row.sync_id or by_row.get(row.number, ""), {})
+        changes = plan.changes.get(by_row[row.number], {})
         if row.text(Column.ERROR) and row.text(Column.STATUS).casefold() == "error":
             continue
         assert changes.get(Column.STATUS) == "error", row

@@ -50,6 +50,7 @@ class PaymentLinks:
                 self._s._client.v1.payment_links.create,
                 self._link_params(request, items),
                 self._s._key(request.sync_id, "link"),
+                lambda: self._existing(request.sync_id),
             )
         state = link_state(link.to_dict(), request.draft, request.due_at, self._inclusive)
         return Billed(state, created=not adopted and not replayed(link))

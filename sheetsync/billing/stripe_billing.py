@@ -11,6 +11,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Collection, Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import stripe
@@ -210,7 +211,8 @@ class StripeBilling:
         if draft.invoice_number:
             params["number"] = draft.invoice_number
         create = self._client.v1.invoices.create
-        return self._create(create, params, self._key(request.sync_id, "invoice"))
+        key = self._key(request.sync_id, "invoice")
+        return self._create(create, params, key, lambda: self._existing(request))
 
     def _complete_lines(self, invoice: stripe.Invoice, req: BillRequest, *, check: bool) -> None:
         """Add the lines the invoice lacks; with `check`, first remove lines added twice."""
@@ -229,7 +231,15 @@ class StripeBilling:
             params = self._item_params(invoice.id, customer, req.draft, line)
             params["metadata"] = {"sheetsync_id": req.sync_id, "sheetsync_line": str(index)}
             create = self._client.v1.invoice_items.create
-            self._create(create, params, self._key(invoice.id, f"line-{index}"))
+            key = self._key(invoice.id, f"line-{index}")
+            self._create(create, params, key, partial(self._line, invoice.id, index))
+
+    def _line(self, invoice_id: str, index: int) -> Any:
+        """The invoice's item for line `index`, if there is one."""
+        for item in self._list(self._client.v1.invoice_items.list, {"invoice": invoice_id}):
+            if metadata(item).get("sheetsync_line") == str(index):
+                return item
+        return None
 
     def _item_params(self, invoice: str, customer: str, draft: Draft, line: Line) -> dict[str, Any]:
         unit = money.minor_decimal(line.unit_price, draft.currency)
@@ -278,13 +288,23 @@ class StripeBilling:
         lines, the invoice's ID), so whoever takes the step sends the same key."""
         return {"idempotency_key": f"sheetsync:{owner}:{step}"}
 
-    def _create(self, method: Callable[..., T], params: dict[str, Any], key: dict[str, str]) -> T:
-        """A creating call under `key`; when Stripe replays a failure saved under that
-        key (a 500 is kept for 24 hours), once more under a key of its own. Only a lease
-        holder that has just looked for the object gets there, so this makes no twin."""
+    def _create(
+        self,
+        method: Callable[..., T],
+        params: dict[str, Any],
+        key: dict[str, str],
+        find: Callable[[], T | None] = lambda: None,
+    ) -> T:
+        """A creating call under `key`. When Stripe replays a failure saved under that key
+        (it keeps a 500's answer for 24 hours), `find` looks for what the failed call may
+        have made anyway; only when there is nothing is it sent once more under a key of
+        its own. Only the lease holder bills, so nobody else creates meanwhile."""
         try:
             return self._attempts(method, params, options=key)
         except ReplayedFailure:
+            found = find()
+            if found is not None:
+                return found
             retry_key = {"idempotency_key": key["idempotency_key"] + ":after-failure"}
             return self._call(method, params, options=retry_key)
 
