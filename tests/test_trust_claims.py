@@ -1,0 +1,99 @@
+"""Claims land on the rows they mean: rows moved between the read and the claim are
+put back exactly, and a run killed right after its claim is finished by the next one."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from typing import Any
+
+from tests.conftest import World
+from tests.invariants import assert_one_invoice_per_row
+
+BATCH_UPDATE = "sheets.spreadsheets.values.batchUpdate"
+BILLED = {
+    "Status": "draft",
+    "Customer Email": "billed@example.com",
+    "Description": "Billed earlier",
+    "Unit Price": "70.00",
+}
+DRAFT = {
+    "Status": "draft",
+    "Customer Email": "new@example.com",
+    "Description": "To bill",
+    "Unit Price": "30.00",
+}
+
+
+def _sort_rows(world: World) -> None:
+    sheet = world.sheets.sheet(world.spreadsheet_id, "Invoices")
+    header, *body = sheet.rows
+    body.reverse()
+    sheet.rows[:] = [header, *body]
+
+
+def _insert_row_above(world: World) -> None:
+    sheet = world.sheets.sheet(world.spreadsheet_id, "Invoices")
+    sheet.rows.insert(1, [None, "typed@example.com", None, "a row inserted meanwhile"])
+
+
+def test_a_sort_between_read_and_claim_never_touches_a_billed_row(world: World) -> None:
+    world.make_sheet([BILLED])
+    world.run()
+    billed_before = world.rows()[0]
+    sheet = world.sheets.sheet(world.spreadsheet_id, "Invoices")
+    header = [str(h) for h in sheet.rows[0]]
+    sheet.rows.insert(1, [DRAFT.get(h) for h in header])  # the draft above the billed row
+    world.sheets.before(BATCH_UPDATE, lambda _: _sort_rows(world), times=1)  # before the claim
+
+    report = world.run()
+    assert report.created == 0
+    rows = {r["Customer Email"]: r for r in world.rows()}
+    assert rows["billed@example.com"] == billed_before  # every cell as it was
+    assert rows["new@example.com"]["Status"] == "draft"
+    assert rows["new@example.com"]["Sync ID"] in (None, "")
+
+    world.run()  # the next cycle bills the draft
+    assert_one_invoice_per_row(world, rows=2)
+
+
+def test_a_row_inserted_between_read_and_claim_is_left_as_typed(world: World) -> None:
+    world.make_sheet([BILLED])
+    world.run()
+    billed_before = world.rows()[0]
+    sheet = world.sheets.sheet(world.spreadsheet_id, "Invoices")
+    header = [str(h) for h in sheet.rows[0]]
+    sheet.rows.append([DRAFT.get(h) for h in header])
+    world.sheets.before(BATCH_UPDATE, lambda _: _insert_row_above(world), times=1)
+
+    world.run()
+    rows = world.rows()
+    assert rows[0]["Description"] == "a row inserted meanwhile"
+    assert all(rows[0].get(h) in (None, "") for h in ("Status", "Sync ID", "Error"))
+    assert rows[1] == billed_before
+    world.run()
+    assert len(world.invoices()) == 2
+    assert [r["Status"] for r in world.rows()] == [None, "sent", "sent"]
+
+
+def test_a_run_killed_right_after_its_claim_is_finished_by_the_very_next_run(
+    world: World,
+) -> None:
+    world.use_real_clock()
+    world.make_sheet([DRAFT, {**DRAFT, "Customer Email": "two@example.com"}])
+    holder: list[subprocess.Popen[str]] = []
+
+    def kill(*_: Any) -> None:
+        holder[0].send_signal(signal.SIGKILL)
+        holder[0].wait(timeout=10)
+
+    world.stripe.before(r"^/v1/invoices$", kill, times=1)  # the first Stripe request
+    holder.append(world.spawn("run"))
+    holder[0].communicate(timeout=60)
+    assert [r["Status"] for r in world.rows()] == ["processing", "processing"]
+
+    next_run = world.spawn("run", "--json")  # no wait, no clock moved
+    out, err = next_run.communicate(timeout=60)
+    assert next_run.returncode == 0, err
+    assert "being billed by another run" not in out + err
+    assert_one_invoice_per_row(world, rows=2)
