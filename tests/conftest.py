@@ -129,6 +129,22 @@ class World:
         header = [str(h) for h in grid[0]]
         return [{h: (r[i] if i < len(r) else None) for i, h in enumerate(header)} for r in grid[1:]]
 
+    def type_into(self, index: int, **cells: Any) -> None:
+        """Play a person typing into data row `index` (0-based) of the Invoices tab."""
+        sheet = self.sheets.sheet(self.spreadsheet_id, "Invoices")
+        header = [str(h) for h in sheet.rows[0]]
+        line = sheet.rows[index + 1]
+        for name, value in cells.items():
+            at = header.index(name)
+            line.extend([None] * (at + 1 - len(line)))
+            line[at] = value
+
+    def append_row(self, cells: dict[str, Any]) -> None:
+        """Play a person typing a new row at the bottom of the Invoices tab."""
+        sheet = self.sheets.sheet(self.spreadsheet_id, "Invoices")
+        header = [str(h) for h in sheet.rows[0]]
+        sheet.rows.append([cells.get(h) for h in header])
+
     def invoices(self, status: str | None = None) -> list[dict[str, Any]]:
         found = self.stripe.objects("invoice")
         return [i for i in found if status is None or i["status"] == status]

@@ -3,10 +3,7 @@ invoice or lose a payment before the billing protocol of issue 8."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sheetsync.model import Column
-from tests.conftest import World, column
+from tests.conftest import World
 
 ROW = {
     "Status": "draft",
@@ -16,24 +13,6 @@ ROW = {
     "Unit Price": "100.00",
     "Currency": "USD",
 }
-SHEETSYNC_CELLS = [column(c) for c in (Column.SYNC_ID, Column.STRIPE_ID, Column.PAYMENT_URL)]
-
-
-def set_row(world: World, index: int, **cells: Any) -> None:
-    """Play a person typing into data row `index` (0-based) of the Invoices tab."""
-    sheet = world.sheets.sheet(world.spreadsheet_id, "Invoices")
-    header = [str(h) for h in sheet.rows[0]]
-    line = sheet.rows[index + 1]
-    for name, value in cells.items():
-        at = header.index(name)
-        line.extend([None] * (at + 1 - len(line)))
-        line[at] = value
-
-
-def append_row(world: World, cells: dict[str, Any]) -> None:
-    sheet = world.sheets.sheet(world.spreadsheet_id, "Invoices")
-    header = [str(h) for h in sheet.rows[0]]
-    sheet.rows.append([cells.get(h) for h in header])
 
 
 def test_a_copied_billed_row_never_voids_the_original(world: World) -> None:
@@ -41,13 +20,13 @@ def test_a_copied_billed_row_never_voids_the_original(world: World) -> None:
     world.run()
     original = world.rows()[0]
     copy = {**original, "Description": "Another job", "Sync ID": None, "Status": "draft"}
-    append_row(world, copy)
+    world.append_row(copy)
     world.run()
     rows = world.rows()
     assert [r["Status"] for r in rows] == ["sent", "draft"]
     assert all("is in rows 2, 3" in str(r["Error"]) for r in rows)
 
-    set_row(world, 1, Status="void")  # following the old advice: void the copy
+    world.type_into(1, Status="void")  # following the old advice: void the copy
     world.run()
     invoice = world.stripe.get(str(original["Stripe ID"]))
     assert invoice["status"] == "open"
@@ -64,7 +43,7 @@ def test_a_copy_whose_original_was_deleted_is_not_shown_as_the_invoices_row(worl
         "Invoices",
         [world.grid()[0], [original.get(h) for h in world.grid()[0]]],
     )
-    set_row(world, 0, **{"Sync ID": None, "Status": "void", "Description": "Copy"})
+    world.type_into(0, **{"Sync ID": None, "Status": "void", "Description": "Copy"})
     world.run()
     assert world.stripe.get(str(original["Stripe ID"]))["status"] == "open"
     assert "belongs to another row" in str(world.rows()[0]["Error"])
@@ -74,11 +53,11 @@ def test_the_same_row_typed_again_after_a_void_is_a_new_bill(world: World) -> No
     world.make_sheet([ROW])
     world.run()
     first = world.rows()[0]
-    set_row(world, 0, Status="void")
+    world.type_into(0, Status="void")
     world.run()
     assert world.stripe.get(str(first["Stripe ID"]))["status"] == "void"
     world.sheets.set_values(world.spreadsheet_id, "Invoices", [world.grid()[0]])  # deleted
-    append_row(world, ROW)  # typed again, the same day
+    world.append_row(ROW)  # typed again, the same day
     report = world.run()
     again = world.rows()[0]
     assert report.created == 1
@@ -90,9 +69,9 @@ def test_the_same_row_typed_again_after_a_void_is_a_new_bill(world: World) -> No
 def test_an_email_in_another_case_is_the_same_customer_and_nothing_stops(world: World) -> None:
     world.make_sheet([{**ROW, "Customer Email": "Jane+billing@Example.COM"}])
     world.run()
-    append_row(world, {**ROW, "Customer Email": "jane+billing@example.com"})
-    append_row(world, {**ROW, "Customer Email": "jane+billing@example.com", "Customer Name": ""})
-    append_row(world, {**ROW, "Customer Email": "other@example.com"})
+    world.append_row({**ROW, "Customer Email": "jane+billing@example.com"})
+    world.append_row({**ROW, "Customer Email": "jane+billing@example.com", "Customer Name": ""})
+    world.append_row({**ROW, "Customer Email": "other@example.com"})
     report = world.run()
     assert report.created == 3
     assert [r["Status"] for r in world.rows()] == ["sent"] * 4
@@ -107,7 +86,7 @@ def test_void_on_a_paid_row_is_refused_and_the_row_shows_paid(world: World) -> N
     world.stripe.customer_pays(str(world.rows()[0]["Stripe ID"]))
     world.run()
     assert world.rows()[0]["Status"] == "paid"
-    set_row(world, 0, Status="void")
+    world.type_into(0, Status="void")
     world.run()
     row = world.rows()[0]
     assert row["Status"] == "paid"
@@ -119,7 +98,7 @@ def test_void_on_a_paid_row_is_refused_and_the_row_shows_paid(world: World) -> N
 def test_a_status_typo_is_flagged_and_the_payment_still_arrives(world: World) -> None:
     world.make_sheet([ROW])
     world.run()
-    set_row(world, 0, Status="payed")
+    world.type_into(0, Status="payed")
     world.run()
     assert 'Status "payed" is unknown' in str(world.rows()[0]["Error"])
     world.stripe.customer_pays(str(world.rows()[0]["Stripe ID"]))
@@ -148,9 +127,9 @@ def test_a_dry_run_counts_what_the_run_would_do(world: World) -> None:
     world.make_sheet([ROW] + [{**ROW, "Customer Email": f"p{i}@example.com"} for i in range(4)])
     world.run()
     for index in (1, 2, 3):
-        set_row(world, index - 1 + 1, Status="paid")
-    set_row(world, 4, Status="void")
-    append_row(world, {**ROW, "Customer Email": "new@example.com"})
+        world.type_into(index - 1 + 1, Status="paid")
+    world.type_into(4, Status="void")
+    world.append_row({**ROW, "Customer Email": "new@example.com"})
     preview = world.run(dry_run=True)
     assert (preview.created, preview.updated) == (1, 4)
     done = world.run()
