@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from typing import Any
+
+import pytest
 
 from tests.conftest import World
 from tests.invariants import assert_one_invoice_per_row
@@ -96,4 +99,35 @@ def test_a_run_killed_right_after_its_claim_is_finished_by_the_very_next_run(
     out, err = next_run.communicate(timeout=60)
     assert next_run.returncode == 0, err
     assert "being billed by another run" not in out + err
+    assert_one_invoice_per_row(world, rows=2)
+
+
+@pytest.mark.parametrize("when", ["before billing", "while billing the first row"])
+def test_two_ctrl_c_give_back_the_claims_with_no_traceback(world: World, when: str) -> None:
+    world.use_real_clock()
+    world.make_sheet([DRAFT, {**DRAFT, "Customer Email": "two@example.com"}])
+    typed = world.rows()
+    holder: list[subprocess.Popen[str]] = []
+
+    def ctrl_c_twice(*_: Any) -> None:
+        holder[0].send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        holder[0].send_signal(signal.SIGINT)
+        time.sleep(0.2)
+
+    if when == "before billing":  # the open-invoice listing, before any row is billed
+        world.stripe.before(r"^/v1/invoices$", ctrl_c_twice, times=1, method="GET")
+    else:  # the first row's invoice is being created
+        world.stripe.before(r"^/v1/invoices$", ctrl_c_twice, times=1)
+    holder.append(world.spawn("run"))
+    _, err = holder[0].communicate(timeout=60)
+    assert holder[0].returncode == 130, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("sheetsync: stopped")
+    rows = world.rows()
+    assert rows[1] == typed[1]  # not started: given back, cell for cell
+    if when == "before billing":
+        assert rows[0] == typed[0]
+    else:  # in flight: it stays claimed, and the next run finishes it
+        assert rows[0]["Status"] == "processing"
+    world.run()
     assert_one_invoice_per_row(world, rows=2)

@@ -1,0 +1,70 @@
+"""Real processes on "two machines": separate lock directories, clocks on either side of
+a UTC midnight, and a person editing between their reads. One invoice per row."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import World
+from tests.invariants import assert_one_invoice_per_row, drafts
+
+BATCH_GET = "sheets.spreadsheets.values.batchGet"
+BATCH_UPDATE = "sheets.spreadsheets.values.batchUpdate"
+LAUNCH = (
+    "import sys, time_machine; time_machine.travel({at!r}, tick=True).start(); "
+    "from sheetsync.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def spawn_at(world: World, at: datetime, lock_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """`sheetsync ARGS` in a real process whose clock reads `at` (and ticks on)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", LAUNCH.format(at=at.isoformat()), *args],
+        env=world.env(lock_dir),
+        cwd=world.key_file.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_reads(server: Any, reads: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if sum(1 for r in server.requests if r.method_id == BATCH_GET and r.status) >= reads:
+            return
+        time.sleep(0.01)
+
+
+def test_two_machines_across_midnight_with_an_edit_between_reads(
+    world: World, tmp_path: Path
+) -> None:
+    world.use_real_clock()
+    world.make_sheet(drafts(4, "m", "30.00"))
+    midnight = (world.now + timedelta(days=1)).replace(hour=0, minute=0, second=0)
+    before, after = midnight - timedelta(seconds=2), midnight + timedelta(seconds=2)
+
+    def person_edits_then_claim_goes_on(server: Any) -> None:
+        wait_for_reads(server, 2)  # both machines have read the four drafts
+        world.type_into(3, **{"Unit Price": "45.50"})
+
+    world.sheets.before(BATCH_UPDATE, person_edits_then_claim_goes_on, times=1)
+    runs = [
+        spawn_at(world, before, tmp_path / "machine-a", "run", "--json"),
+        spawn_at(world, after, tmp_path / "machine-b", "run", "--json"),
+    ]
+    results = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    created = [json.loads(out)["created"] for out, _ in results]
+    assert sorted(created) == [0, 3]  # one biller; the edited row is left for the next cycle
+
+    world.run()
+    assert_one_invoice_per_row(world, rows=4)
+    amounts = sorted(i["total"] for i in world.invoices())
+    assert amounts == [3000, 3000, 3000, 4550]
