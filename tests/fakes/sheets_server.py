@@ -153,6 +153,13 @@ class FakeSheetsServer:
             ss.sheets.append(sheet)
             return sheet
 
+    def remove_sheet(self, sid: str, title: str) -> None:
+        """Delete a tab as a person would in the Sheets UI (``KeyError`` when there is none)."""
+        with self._lock:
+            ss = self.spreadsheet(sid)
+            ss.sheets.remove(self.sheet(sid, title))
+            ss.reindex()
+
     def spreadsheet(self, sid: str) -> Spreadsheet:
         """The mutable spreadsheet object (``KeyError`` when unknown)."""
         with self._lock:
