@@ -687,6 +687,15 @@ def test_fail_next_with_5xx_and_times(server: FakeSheetsServer, ws: gspread.Work
         server.fail_next("sheets.values.get")
 
 
+def test_fail_next_applied_changes_the_sheet_but_loses_the_answer(
+    server: FakeSheetsServer, sid: str, ws: gspread.Worksheet
+) -> None:
+    server.fail_next("sheets.spreadsheets.values.update", 503, applied=True)
+    assert api_error(lambda: ws.update([["sent"]], "A2"))["status"] == "UNAVAILABLE"
+    assert server.values(sid, "Invoices")[1][0] == "sent"
+    assert [r.status for r in server.requests[-1:]] == [503]
+
+
 def test_before_runs_the_callback_just_before_the_next_call(
     server: FakeSheetsServer, sid: str, ws: gspread.Worksheet
 ) -> None:
