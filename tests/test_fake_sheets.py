@@ -17,7 +17,7 @@ from gspread.exceptions import APIError
 from gspread.utils import ValueRenderOption
 
 from tests.fakes.a1 import RangeError, parse_range
-from tests.fakes.discovery import method_ids
+from tests.fakes.discovery import document, method_ids
 from tests.fakes.keys import make_service_account_key
 from tests.fakes.network import NetworkGuard
 from tests.fakes.sheets_server import (
@@ -27,6 +27,7 @@ from tests.fakes.sheets_server import (
     SheetDate,
     route_to_fake,
 )
+from tests.fakes.spreadsheet_api import BATCH_REQUESTS
 from tests.fakes.values_api import HANDLERS as VALUES_HANDLERS
 
 SCOPE = "https://www.googleapis.com/auth/spreadsheets"
@@ -500,6 +501,150 @@ def test_add_sheet_refuses_duplicate_titles(book: gspread.Spreadsheet) -> None:
     assert [w.title for w in book.worksheets()] == ["Invoices", "Line Items", "Payments"]
 
 
+def _cells(sheet_id: int, rows: list[list[Any]], **area: Any) -> dict[str, Any]:
+    """An updateCells request of userEnteredValue cells (str, number or bool per value)."""
+    kinds = {str: "stringValue", bool: "boolValue", int: "numberValue", float: "numberValue"}
+    data = [{"values": [{"userEnteredValue": {kinds[type(v)]: v}} for v in row]} for row in rows]
+    where = area or {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}}
+    return {"updateCells": {"rows": data, "fields": "userEnteredValue", **where}}
+
+
+def test_update_cells_writes_from_a_start_coordinate(
+    server: FakeSheetsServer, sid: str, book: gspread.Spreadsheet
+) -> None:
+    start = {"sheetId": 0, "rowIndex": 1, "columnIndex": 3}
+    book.batch_update({"requests": [_cells(0, [["x", 2.5, True], ["=1+2"]], start=start)]})
+    grid = server.values(sid, "Invoices")
+    assert grid[1][3:] == ["x", 2.5, True]
+    assert grid[2] == [None, None, None, "=1+2"]  # a stringValue is text, never a formula
+    assert grid[1][:3] == SEED["Invoices"][1]
+
+
+def test_update_cells_over_a_range_clears_what_rows_leave_out(
+    server: FakeSheetsServer, sid: str, book: gspread.Spreadsheet
+) -> None:
+    span = {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2, "endColumnIndex": 3}
+    book.batch_update({"requests": [_cells(0, [["paid"]], range=span)]})
+    assert server.values(sid, "Invoices")[1] == ["paid"]
+
+
+@pytest.mark.parametrize(
+    ("area", "rows", "message"),
+    [
+        ({"start": {"sheetId": 7}}, [["x"]], "No grid with id: 7"),
+        (
+            {"start": {"sheetId": 0, "rowIndex": 3}},
+            [["x"]],
+            "GridCoordinate.rowIndex[3] is after last row in grid[2]",
+        ),
+        (
+            {"range": {"sheetId": 0, "startRowIndex": 3, "endColumnIndex": 2}},
+            [["x"]],
+            "Range (T!A4:B) exceeds grid limits. Max rows: 3, max columns: 2",
+        ),
+        (
+            {"range": {"sheetId": 0, "startColumnIndex": 2, "endRowIndex": 2}},
+            [["x"]],
+            "Range (T!C1:2) exceeds grid limits. Max rows: 3, max columns: 2",
+        ),
+        (
+            {},
+            [["a", "b", "c"]],
+            "Attempting to write column: 2, beyond the last requested column of: 1",
+        ),
+        (
+            {"range": {"sheetId": 0, "endRowIndex": 1}},
+            [["a"], ["b"]],
+            "Attempting to write row: 1, beyond the last requested row of: 0",
+        ),
+    ],
+)
+def test_update_cells_refusals_change_nothing(
+    server: FakeSheetsServer,
+    connect: Callable[..., gspread.Client],
+    area: dict[str, Any],
+    rows: list[list[Any]],
+    message: str,
+) -> None:
+    small = server.create_spreadsheet({"T": [["keep"]]}, rows=3, cols=2)
+    book = connect().open_by_key(small)
+    added = {"addSheet": {"properties": {"title": "New"}}}
+    error = api_error(lambda: book.batch_update({"requests": [added, _cells(0, rows, **area)]}))
+    assert (error["code"], error["message"]) == (400, f"Invalid requests[1].updateCells: {message}")
+    assert server.values(small, "T") == [["keep"]]
+    assert server.spreadsheet(small).titles() == ["T"]
+
+
+def test_update_cells_needs_a_fields_mask_and_one_area(book: gspread.Spreadsheet) -> None:
+    request = _cells(0, [["x"]])
+    del request["updateCells"]["fields"]
+    error = api_error(lambda: book.batch_update({"requests": [request]}))
+    assert error["message"] == (
+        "Invalid requests[0].updateCells: At least one field must be listed in 'fields'. "
+        "(Use '*' to indicate all fields.)"
+    )
+    both = _cells(0, [["x"]], start={"sheetId": 0}, range={"sheetId": 0})
+    error = api_error(lambda: book.batch_update({"requests": [both]}))
+    assert "oneof field 'area' is already set" in error["message"]
+    formats = _cells(0, [["x"]])
+    formats["updateCells"]["fields"] = "userEnteredValue,userEnteredFormat"
+    assert api_error(lambda: book.batch_update({"requests": [formats]}))["code"] == 501
+    typed = {"updateCells": {**_cells(0, [])["updateCells"], "rows": [{"values": [{"v": 1}]}]}}
+    assert api_error(lambda: book.batch_update({"requests": [typed]}))["code"] == 400
+
+
+def test_add_sheet_with_its_own_id_then_update_cells_in_one_batch(
+    server: FakeSheetsServer, sid: str, book: gspread.Spreadsheet
+) -> None:
+    props = {"sheetId": 4242, "title": "Lease", "hidden": True}
+    props["gridProperties"] = {"rowCount": 1, "columnCount": 3}
+    book.batch_update({"requests": [{"addSheet": {"properties": props}}, _cells(4242, [["me"]])]})
+    assert server.values(sid, "Lease") == [["me"]]
+    shown = book.fetch_sheet_metadata()["sheets"][-1]["properties"]
+    assert (shown["sheetId"], shown["hidden"], shown["gridProperties"]) == (
+        4242,
+        True,
+        {"rowCount": 1, "columnCount": 3},
+    )
+    error = api_error(
+        lambda: book.batch_update({"requests": [{"addSheet": {"properties": props}}]})
+    )
+    assert error["message"] == (
+        'Invalid requests[0].addSheet: A sheet with the name "Lease" already exists. '
+        "Please enter another name."
+    )
+
+
+def test_delete_sheet_of_a_missing_id_fails_the_whole_batch(
+    server: FakeSheetsServer, sid: str, book: gspread.Spreadsheet
+) -> None:
+    requests = [{"deleteSheet": {"sheetId": 999}}, {"addSheet": {"properties": {"title": "X"}}}]
+    error = api_error(lambda: book.batch_update({"requests": requests}))
+    assert error["message"] == "Invalid requests[0].deleteSheet: No grid with id: 999"
+    assert server.spreadsheet(sid).titles() == ["Invoices", "Line Items"]
+
+
+def test_hidden_is_set_shown_and_one_tab_stays_visible(
+    server: FakeSheetsServer, sid: str, book: gspread.Spreadsheet
+) -> None:
+    lines = server.sheet(sid, "Line Items").sheet_id
+
+    def hide(sheet_id: int, hidden: bool = True) -> dict[str, Any]:
+        props = {"sheetId": sheet_id, "hidden": hidden}
+        return {"updateSheetProperties": {"properties": props, "fields": "hidden"}}
+
+    book.batch_update({"requests": [hide(lines)]})
+    assert book.fetch_sheet_metadata()["sheets"][1]["properties"]["hidden"] is True
+    error = api_error(lambda: book.batch_update({"requests": [hide(0)]}))
+    assert error["message"] == (
+        "Invalid requests[0].updateSheetProperties: You can't hide all the sheets in a document."
+    )
+    error = api_error(lambda: book.batch_update({"requests": [{"deleteSheet": {"sheetId": 0}}]}))
+    assert "You can't remove all the visible sheets" in error["message"]
+    book.batch_update({"requests": [hide(lines, hidden=False)]})
+    assert "hidden" not in book.fetch_sheet_metadata()["sheets"][1]["properties"]
+
+
 # -- accounting and faults --------------------------------------------------------------------
 def test_request_counting_is_exact(server: FakeSheetsServer, connect: Any, sid: str) -> None:
     ws = connect().open_by_key(sid).worksheet("Invoices")
@@ -542,6 +687,15 @@ def test_fail_next_with_5xx_and_times(server: FakeSheetsServer, ws: gspread.Work
         server.fail_next("sheets.values.get")
 
 
+def test_fail_next_applied_changes_the_sheet_but_loses_the_answer(
+    server: FakeSheetsServer, sid: str, ws: gspread.Worksheet
+) -> None:
+    server.fail_next("sheets.spreadsheets.values.update", 503, applied=True)
+    assert api_error(lambda: ws.update([["sent"]], "A2"))["status"] == "UNAVAILABLE"
+    assert server.values(sid, "Invoices")[1][0] == "sent"
+    assert [r.status for r in server.requests[-1:]] == [503]
+
+
 def test_before_runs_the_callback_just_before_the_next_call(
     server: FakeSheetsServer, sid: str, ws: gspread.Worksheet
 ) -> None:
@@ -582,6 +736,7 @@ def test_a1_refusals(text: str) -> None:
 
 def test_every_handler_is_a_discovery_method() -> None:
     assert set(VALUES_HANDLERS) <= method_ids()
+    assert set(BATCH_REQUESTS) <= set(document()["schemas"]["Request"]["properties"])
 
 
 def test_service_account_key_has_every_field(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from sheetsync.lease import Lease
 from sheetsync.model import Cell
 from sheetsync.retry import DEFAULT_POLICY, GaveUp, RetryPolicy, Transient, retrying
 from sheetsync.sheets import CellWrite, Workbook
+from sheetsync.sheets import google_lease as tab
 
 log = logging.getLogger(__name__)
 
@@ -168,26 +169,73 @@ class GoogleSheet:
         self._call("post", urls.SPREADSHEET_VALUES_BATCH_UPDATE_URL % self._id, body=body)
 
     def take_lease(self, holder: str, now: datetime, ttl: timedelta) -> Lease:
-        """Not built yet (issue 8): see the port."""
-        raise NotImplementedError
+        """Take, renew or take over the lease tab (see `google_lease`), atomically.
+
+        A free lease costs one request; a live one held by another run two (the add that
+        failed, the read); taking one over or renewing one three (the replacement last). A
+        race lost to another run is a result, never an error: the lease returned then names
+        the winner.
+
+        :raises SheetError: when the spreadsheet cannot be read or changed.
+        """
+        mine = tab.new_lease(holder, now + ttl)
+        for _ in range(3):  # another round only when the tab vanished between two requests
+            if self._lease_batch(tab.add_tab(tab.new_sheet_id(), mine)):
+                return mine
+            recorded = self._read_lease()
+            if recorded is None:
+                continue
+            change = tab.claim(recorded, mine, now)
+            if change is None:
+                return recorded.lease
+            if self._lease_batch(change):
+                return mine
+            after = self._read_lease()  # lost to another run: who holds it now
+            if after is not None:
+                return after.lease
+        return Lease("")
 
     def release_lease(self, holder: str) -> None:
-        """Not built yet (issue 8): see the port."""
-        raise NotImplementedError
+        """Delete the lease tab if its row names `holder` (a read, then a delete).
+
+        :raises SheetError: when the spreadsheet cannot be read or changed.
+        """
+        recorded = self._read_lease()
+        if recorded and recorded.lease.held_by(holder):
+            if not self._lease_batch([tab.delete_tab(recorded.sheet_id)]):
+                log.info("the lease tab of %s was gone already", holder)
+
+    def _lease_batch(self, requests: list[tab.Request]) -> bool:
+        """Apply lease requests in one batchUpdate; False when another run got there first."""
+        url = urls.SPREADSHEET_BATCH_UPDATE_URL % self._id
+        try:
+            self._call("post", url, body={"requests": requests}, answer_400=True)
+        except _Refused as exc:
+            if tab.lost_race(str(exc)):
+                log.debug("lease request lost to another run: %s", exc)
+                return False
+            raise SheetError(f"Google Sheets answered 400: {exc}") from None
+        return True
+
+    def _read_lease(self) -> tab.RecordedLease | None:
+        """The lease row, None when there is no lease tab (one read; two if the row is damaged)."""
+        try:
+            rows = self._get([tab.LEASE_RANGE], answer_400=True)[0]
+        except _Refused as exc:
+            if "parse range" in str(exc):
+                return None
+            raise SheetError(f"Google Sheets answered 400: {exc}") from None
+        lease, sheet_id = tab.read_row(rows[0] if rows else [])
+        if sheet_id is None:  # a person damaged the row: find the tab by its title
+            props = self._sheet_properties(tab.LEASE_TAB)
+            if props is None:
+                return None
+            sheet_id = int(props.get("sheetId", 0))
+        return tab.RecordedLease(lease, sheet_id)
 
     def add_columns(self, headers: Sequence[str], first: int) -> None:
         """Grow the grid when it is too narrow, then write the header cells."""
-        meta = self._call(
-            "get", urls.SPREADSHEET_URL % self._id, params={"fields": "sheets.properties"}
-        )
-        props = next(
-            (
-                s["properties"]
-                for s in meta.get("sheets", [])
-                if s["properties"].get("title") == self._title
-            ),
-            None,
-        )
+        props = self._sheet_properties(self._title)
         if props is None:
             raise SheetError(self._missing_tab())
         width = int(props.get("gridProperties", {}).get("columnCount", 0))
@@ -204,6 +252,14 @@ class GoogleSheet:
                 "post", urls.SPREADSHEET_BATCH_UPDATE_URL % self._id, body={"requests": [grow]}
             )
         self.write([CellWrite(1, first + i, h) for i, h in enumerate(headers)])
+
+    def _sheet_properties(self, title: str) -> dict[str, Any] | None:
+        """The properties of the tab with this title (one metadata read), None when absent."""
+        meta = self._call(
+            "get", urls.SPREADSHEET_URL % self._id, params={"fields": "sheets.properties"}
+        )
+        found = (s["properties"] for s in meta.get("sheets", []) if "properties" in s)
+        return next((props for props in found if props.get("title") == title), None)
 
     def _ranges(self, cells: Sequence[CellWrite]) -> Iterator[dict[str, Any]]:
         ordered = sorted(cells, key=lambda c: (c.row, c.column))
@@ -224,14 +280,15 @@ class GoogleSheet:
             "values": [["" if c.value is None else c.value for c in run]],
         }
 
-    def _get(self, ranges: list[str]) -> list[list[list[Cell]]]:
+    def _get(self, ranges: list[str], answer_400: bool = False) -> list[list[list[Cell]]]:
         params = {
             "ranges": ranges,
             "valueRenderOption": "UNFORMATTED_VALUE",
             "dateTimeRenderOption": "SERIAL_NUMBER",
             "majorDimension": "ROWS",
         }
-        data = self._call("get", urls.SPREADSHEET_VALUES_BATCH_URL % self._id, params=params)
+        url = urls.SPREADSHEET_VALUES_BATCH_URL % self._id
+        data = self._call("get", url, params=params, answer_400=answer_400)
         found = data.get("valueRanges", [])
         return [[list(r) for r in v.get("values", [])] for v in found] + [[]] * (
             len(ranges) - len(found)
@@ -244,7 +301,11 @@ class GoogleSheet:
         *,
         params: Any = None,
         body: dict[str, Any] | None = None,
+        answer_400: bool = False,
     ) -> dict[str, Any]:
+        """One request, retried while a retry can help. With `answer_400`, a 400 is raised as
+        `_Refused` (never retried) for the caller to judge; otherwise every refusal is a
+        SheetError."""
         data = None if body is None else encode_json(body).encode()
         headers = None if body is None else {"Content-Type": "application/json"}
 
@@ -256,6 +317,8 @@ class GoogleSheet:
                 status = exc.response.status_code
                 if status == 429 or status >= 500:
                     raise Transient(f"HTTP {status}", _retry_after(exc.response)) from None
+                if status == 400 and answer_400:
+                    raise _Refused(_message(exc)) from None
                 raise SheetError(self._explain(exc)) from None
             except GoogleAuthError as exc:
                 raise SheetError(f"Google refused the service-account key: {exc}") from None
@@ -271,7 +334,7 @@ class GoogleSheet:
 
     def _explain(self, exc: APIError) -> str:
         code = exc.response.status_code
-        message = str(exc.error.get("message", "")) if isinstance(exc.error, dict) else ""
+        message = _message(exc)
         if code == 404:
             return (
                 f"spreadsheet {self._id} not found: check SHEETSYNC_SPREADSHEET and share "
@@ -297,6 +360,14 @@ class GoogleSheet:
 
 class _NoSuchTab(Exception):
     """The optional Line Items worksheet does not exist."""
+
+
+class _Refused(Exception):
+    """A 400 the caller asked to judge itself (a lease request that may have lost a race)."""
+
+
+def _message(exc: APIError) -> str:
+    return str(exc.error.get("message", "")) if isinstance(exc.error, dict) else ""
 
 
 def _quote(title: str) -> str:

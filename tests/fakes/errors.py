@@ -64,10 +64,12 @@ def bad_request(message: str, field_path: str | None = None) -> ApiError:
 
 @dataclass(frozen=True)
 class Fault:
-    """An error queued by ``FakeSheetsServer.fail_next``."""
+    """An error queued by ``FakeSheetsServer.fail_next``; ``applied`` when the request takes
+    effect before the error is answered (a reply lost on the way back)."""
 
     status: int
     retry_after: int | None
+    applied: bool = False
 
 
 def fault_error(fault: Fault, is_read: bool) -> ApiError:

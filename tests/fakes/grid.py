@@ -28,6 +28,7 @@ class Sheet:
     rows: list[list[Cell]] = field(default_factory=list)
     frozen_rows: int = 0
     frozen_cols: int = 0
+    hidden: bool = False
 
     def fit_grid(self) -> None:
         """Grow the grid to contain every stored row and cell."""
@@ -72,13 +73,16 @@ class Sheet:
             grid["frozenRowCount"] = self.frozen_rows
         if self.frozen_cols:
             grid["frozenColumnCount"] = self.frozen_cols
-        return {
+        properties: dict[str, Any] = {
             "sheetId": self.sheet_id,
             "title": self.title,
             "index": self.index,
             "sheetType": "GRID",
             "gridProperties": grid,
         }
+        if self.hidden:  # Google leaves false booleans out
+            properties["hidden"] = True
+        return properties
 
     def insert_rows(self, start: int, count: int) -> None:
         """Insert ``count`` empty rows before 0-based ``start``; the grid grows."""

@@ -153,6 +153,13 @@ class FakeSheetsServer:
             ss.sheets.append(sheet)
             return sheet
 
+    def remove_sheet(self, sid: str, title: str) -> None:
+        """Delete a tab as a person would in the Sheets UI (``KeyError`` when there is none)."""
+        with self._lock:
+            ss = self.spreadsheet(sid)
+            ss.sheets.remove(self.sheet(sid, title))
+            ss.reindex()
+
     def spreadsheet(self, sid: str) -> Spreadsheet:
         """The mutable spreadsheet object (``KeyError`` when unknown)."""
         with self._lock:
@@ -209,13 +216,24 @@ class FakeSheetsServer:
             self._requests.clear()
 
     def fail_next(
-        self, method_id: str, status: int = 429, times: int = 1, retry_after: int | None = None
+        self,
+        method_id: str,
+        status: int = 429,
+        times: int = 1,
+        retry_after: int | None = None,
+        *,
+        applied: bool = False,
     ) -> None:
-        """Answer the next ``times`` calls of ``method_id`` with a Google-shaped error."""
+        """Answer the next ``times`` calls of ``method_id`` with a Google-shaped error.
+
+        With ``applied`` the call takes effect first and only its answer is the error, as when
+        a reply is lost after Google applied the request (a client that retries sees it twice);
+        a call that fails on its own answers its own error, and uses the fault up.
+        """
         _check_method_id(method_id)
         with self._lock:
             queue = self._faults.setdefault(method_id, deque())
-            queue.extend(Fault(status, retry_after) for _ in range(times))
+            queue.extend(Fault(status, retry_after, applied) for _ in range(times))
 
     def before(
         self, method_id: str, callback: Callable[[FakeSheetsServer], None], times: int = 1
@@ -300,8 +318,9 @@ class FakeSheetsServer:
             raise ApiError(404, "The requested URL was not found on this server.")
         method, path_params = found
         oauth.authorize(grant, method.scopes)
-        for fault in _take(self._faults, method.id):
-            raise fault_error(fault, method.is_read)
+        faults: list[Fault] = _take(self._faults, method.id)
+        if faults and not faults[0].applied:
+            raise fault_error(faults[0], method.is_read)
         if isinstance(body, ApiError):
             raise body
         discovery.validate_query(method, query)
@@ -318,7 +337,10 @@ class FakeSheetsServer:
             raise ApiError(404, "Requested entity was not found.")
         decoded = {name: unquote(value) for name, value in path_params.items()}
         call = Call(method.id, decoded, query, body if body is not None else {})
-        return discovery.apply_fields_mask(self._run(handler, ss, call, method.is_read), mask)
+        result = discovery.apply_fields_mask(self._run(handler, ss, call, method.is_read), mask)
+        if faults:  # applied, and now its answer is lost
+            raise fault_error(faults[0], method.is_read)
+        return result
 
     @staticmethod
     def _run(

@@ -1,8 +1,9 @@
 """``spreadsheets.get`` and ``spreadsheets.batchUpdate`` of the fake Sheets server.
 
 batchUpdate supports addSheet, deleteSheet, appendDimension, insertDimension, deleteDimension,
-updateSheetProperties (title, index, grid size, frozen rows/columns) and
-updateSpreadsheetProperties (title). Any other request kind answers 501, loudly.
+updateSheetProperties (title, index, grid size, frozen rows/columns, hidden),
+updateSpreadsheetProperties (title) and updateCells (values only, see ``update_cells``). Any
+other request kind answers 501, loudly.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tests.fakes.a1 import MAX_COLUMNS
+from tests.fakes.batch_common import Request, field_mask, grid_by_id
 from tests.fakes.discovery import parse_fields_mask
 from tests.fakes.errors import ApiError, bad_request
 from tests.fakes.grid import MAX_CELLS, Sheet, Spreadsheet
+from tests.fakes.update_cells import update_cells
 from tests.fakes.values_api import Call
 
-Request = Mapping[str, Any]
 RequestHandler = Callable[[Spreadsheet, Request, str], dict[str, Any]]
 _SHEET_FIELDS = {
     "title": ("title",),
@@ -26,6 +28,7 @@ _SHEET_FIELDS = {
     "gridProperties.columnCount": ("gridProperties", "columnCount"),
     "gridProperties.frozenRowCount": ("gridProperties", "frozenRowCount"),
     "gridProperties.frozenColumnCount": ("gridProperties", "frozenColumnCount"),
+    "hidden": ("hidden",),
 }
 
 
@@ -65,7 +68,7 @@ def _apply(ss: Spreadsheet, request: Request, where: str) -> dict[str, Any]:
             f"set. Cannot set '{kinds[1]}'",
             where,
         )
-    handler = _REQUESTS.get(kinds[0])
+    handler = BATCH_REQUESTS.get(kinds[0])
     if handler is None:
         raise ApiError(
             501, f"FakeSheetsServer does not implement batchUpdate request '{kinds[0]}' ({where})"
@@ -82,13 +85,6 @@ def _apply(ss: Spreadsheet, request: Request, where: str) -> dict[str, Any]:
             f"of columns in the sheet above the limit of {MAX_COLUMNS}."
         )
     return reply
-
-
-def _sheet(ss: Spreadsheet, sheet_id: Any, prefix: str) -> Sheet:
-    sheet = ss.by_id(sheet_id if sheet_id is not None else 0)
-    if sheet is None:
-        raise bad_request(f"{prefix}: No grid with id: {sheet_id or 0}")
-    return sheet
 
 
 def _check_title(ss: Spreadsheet, title: str, prefix: str, keep: Sheet | None = None) -> None:
@@ -126,6 +122,7 @@ def add_sheet(ss: Spreadsheet, request: Request, prefix: str) -> dict[str, Any]:
         col_count=int(grid.get("columnCount") or 26),
         frozen_rows=int(grid.get("frozenRowCount") or 0),
         frozen_cols=int(grid.get("frozenColumnCount") or 0),
+        hidden=bool(props.get("hidden")),
     )
     ss.sheets.append(sheet)
     return {"addSheet": {"properties": sheet.properties()}}
@@ -140,12 +137,17 @@ def _new_sheet_id(ss: Spreadsheet) -> int:
 
 
 def delete_sheet(ss: Spreadsheet, request: Request, prefix: str) -> dict[str, Any]:
-    """deleteSheet: refuses to remove the last sheet, as Sheets does."""
-    sheet = ss.by_id(request.get("sheetId") or 0)
-    if sheet is None:
-        raise bad_request(f"{prefix}: No sheet with id: {request.get('sheetId') or 0}")
+    """deleteSheet: refuses to remove the last sheet, or the last one not hidden.
+
+    A missing sheetId answers "No grid with id", as every request naming a sheetId does on
+    Google (the project's field notes give that wording for deleteSheet too).
+    """
+    sheet = grid_by_id(ss, request.get("sheetId"), prefix)
     if len(ss.sheets) == 1:
         raise bad_request(f"{prefix}: You can't remove all the sheets in a document.")
+    if not any(not other.hidden for other in ss.sheets if other is not sheet):
+        # Google's wording for this case is unverified; Sheets keeps one tab visible.
+        raise bad_request(f"{prefix}: You can't remove all the visible sheets in a document.")
     ss.sheets.remove(sheet)
     ss.reindex()
     return {}
@@ -153,7 +155,7 @@ def delete_sheet(ss: Spreadsheet, request: Request, prefix: str) -> dict[str, An
 
 def append_dimension(ss: Spreadsheet, request: Request, prefix: str) -> dict[str, Any]:
     """appendDimension: add ``length`` rows or columns at the end of the grid."""
-    sheet = _sheet(ss, request.get("sheetId"), prefix)
+    sheet = grid_by_id(ss, request.get("sheetId"), prefix)
     length = int(request.get("length") or 0)
     if length <= 0:
         raise bad_request(f"{prefix}: length must be greater than 0.")
@@ -183,7 +185,7 @@ def _span(sheet: Sheet, span: Mapping[str, Any], prefix: str) -> tuple[str, int,
 def insert_dimension(ss: Spreadsheet, request: Request, prefix: str) -> dict[str, Any]:
     """insertDimension: insert empty rows/columns, shifting data down/right."""
     span = request.get("range") or {}
-    sheet = _sheet(ss, span.get("sheetId"), prefix)
+    sheet = grid_by_id(ss, span.get("sheetId"), prefix)
     dimension, start, end, size = _span(sheet, span, prefix)
     if span.get("endIndex") is None or start > size:
         raise bad_request(f"{prefix}: range must be within the grid and have an endIndex.")
@@ -202,7 +204,7 @@ def insert_dimension(ss: Spreadsheet, request: Request, prefix: str) -> dict[str
 def delete_dimension(ss: Spreadsheet, request: Request, prefix: str) -> dict[str, Any]:
     """deleteDimension: delete rows/columns, shifting data up/left; the grid shrinks."""
     span = request.get("range") or {}
-    sheet = _sheet(ss, span.get("sheetId"), prefix)
+    sheet = grid_by_id(ss, span.get("sheetId"), prefix)
     dimension, start, end, size = _span(sheet, span, prefix)
     noun = "row" if dimension == "ROWS" else "column"
     if end > size:
@@ -219,22 +221,11 @@ def delete_dimension(ss: Spreadsheet, request: Request, prefix: str) -> dict[str
     return {}
 
 
-def _mask(request: Request, prefix: str) -> list[str]:
-    fields = [f.strip().replace("/", ".") for f in str(request.get("fields") or "").split(",")]
-    fields = [f for f in fields if f]
-    if not fields:
-        raise bad_request(
-            f"{prefix}: At least one field must be listed in 'fields'. "
-            "(Use '*' to indicate all fields.)"
-        )
-    return fields
-
-
 def update_sheet_properties(ss: Spreadsheet, request: Request, prefix: str) -> dict[str, Any]:
     """updateSheetProperties: title, index, grid size and frozen counts (per ``fields``)."""
     props = request.get("properties") or {}
-    sheet = _sheet(ss, props.get("sheetId"), prefix)
-    for name in _expand(_mask(request, prefix), prefix):
+    sheet = grid_by_id(ss, props.get("sheetId"), prefix)
+    for name in _expand(field_mask(request, prefix), prefix):
         value: Any = props
         for key in _SHEET_FIELDS[name]:
             value = (value or {}).get(key)
@@ -275,13 +266,17 @@ def _set_sheet_field(ss: Spreadsheet, sheet: Sheet, name: str, value: Any, prefi
         sheet.resize(rows, cols)
     elif name == "gridProperties.frozenRowCount":
         sheet.frozen_rows = int(value or 0)
+    elif name == "hidden":
+        if value and all(other.hidden for other in ss.sheets if other is not sheet):
+            raise bad_request(f"{prefix}: You can't hide all the sheets in a document.")
+        sheet.hidden = bool(value)
     else:
         sheet.frozen_cols = int(value or 0)
 
 
 def update_spreadsheet_properties(ss: Spreadsheet, request: Request, prefix: str) -> dict[str, Any]:
     """updateSpreadsheetProperties: only ``title`` is supported."""
-    for name in _mask(request, prefix):
+    for name in field_mask(request, prefix):
         if name != "title":
             raise ApiError(
                 501, f"FakeSheetsServer does not implement updating spreadsheet field '{name}'"
@@ -290,7 +285,7 @@ def update_spreadsheet_properties(ss: Spreadsheet, request: Request, prefix: str
     return {}
 
 
-_REQUESTS: dict[str, RequestHandler] = {
+BATCH_REQUESTS: dict[str, RequestHandler] = {
     "addSheet": add_sheet,
     "deleteSheet": delete_sheet,
     "appendDimension": append_dimension,
@@ -298,6 +293,7 @@ _REQUESTS: dict[str, RequestHandler] = {
     "deleteDimension": delete_dimension,
     "updateSheetProperties": update_sheet_properties,
     "updateSpreadsheetProperties": update_spreadsheet_properties,
+    "updateCells": update_cells,
 }
 
 HANDLERS: dict[str, Callable[[Spreadsheet, Call], dict[str, Any]]] = {
