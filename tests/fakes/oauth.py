@@ -55,7 +55,7 @@ def _decode_segment(segment: str) -> dict[str, Any]:
     return decoded
 
 
-def grant_token(form: Mapping[str, list[str]]) -> Grant:
+def grant_token(form: Mapping[str, list[str]], now: float | None = None) -> Grant:
     """Check a JWT-bearer grant as Google's token endpoint does (signature not verified)."""
     grant_type = (form.get("grant_type") or [""])[0]
     if grant_type != JWT_BEARER:
@@ -76,7 +76,7 @@ def grant_token(form: Mapping[str, list[str]]) -> Grant:
         raise TokenError("invalid_grant", f"Invalid JWT: missing claim {missing[0]}.")
     if claims["aud"] not in AUDIENCES:
         raise TokenError("invalid_grant", "Invalid JWT: Failed audience check.")
-    now = time.time()
+    now = time.time() if now is None else now
     if not (claims["iat"] - 300 <= now < claims["exp"] and claims["exp"] - claims["iat"] <= 3600):
         raise TokenError(
             "invalid_grant",
@@ -108,13 +108,13 @@ def bearer(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> str | 
     return None
 
 
-def authenticate(token: str | None, grants: Mapping[str, Grant]) -> Grant:
+def authenticate(token: str | None, grants: Mapping[str, Grant], now: float | None = None) -> Grant:
     """The live grant for ``token``; Google's 401 UNAUTHENTICATED otherwise."""
     challenge = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'}
     if not token:
         raise ApiError(401, _MISSING, headers=challenge)
     grant = grants.get(token)
-    if grant is None or grant.expires_at <= time.time():
+    if grant is None or grant.expires_at <= (time.time() if now is None else now):
         raise ApiError(401, _INVALID, headers=challenge)
     return grant
 

@@ -13,6 +13,7 @@ import json
 import random
 import string
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ class FakeSheetsServer:
         self._lock = threading.RLock()
         self._spreadsheets: dict[str, Spreadsheet] = {}
         self._grants: dict[str, oauth.Grant] = {}
+        self.clock_offset = 0.0  # Google's clock against this machine's, for machines set apart
         self._requests: list[RecordedRequest] = []
         self._faults: dict[str, deque[Fault]] = {}
         self._callbacks: dict[str, deque[Callable[[FakeSheetsServer], None]]] = {}
@@ -243,6 +245,10 @@ class FakeSheetsServer:
         with self._lock:
             self._callbacks.setdefault(method_id, deque()).extend([callback] * times)
 
+    def clock(self) -> float:
+        """Google's time: this machine's, moved by ``clock_offset``."""
+        return time.time() + self.clock_offset
+
     def expire_tokens(self) -> None:
         """Make every issued token expire now (clients should refresh and retry)."""
         with self._lock:
@@ -295,7 +301,7 @@ class FakeSheetsServer:
         with self._lock:
             self.token_requests += 1
             try:
-                grant = oauth.grant_token(form)
+                grant = oauth.grant_token(form, self.clock())
             except oauth.TokenError as err:
                 return 400, {}, err.body
             self._grants[grant.token] = grant
@@ -307,13 +313,13 @@ class FakeSheetsServer:
         with self._lock:
             self.allowed_locations_lookups += 1
             try:
-                oauth.authenticate(oauth.bearer(headers, query), self._grants)
+                oauth.authenticate(oauth.bearer(headers, query), self._grants, self.clock())
             except ApiError as err:
                 return err.code, err.headers, err.body()
         return 200, {}, {"encodedLocations": "0x0"}
 
     def _api(self, found: Any, headers: Any, query: dict[str, list[str]], body: Any) -> Any:
-        grant = oauth.authenticate(oauth.bearer(headers, query), self._grants)
+        grant = oauth.authenticate(oauth.bearer(headers, query), self._grants, self.clock())
         if found is None:
             raise ApiError(404, "The requested URL was not found on this server.")
         method, path_params = found
