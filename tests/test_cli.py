@@ -23,6 +23,7 @@ ROW = {
 @pytest.fixture
 def env(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     world.make_sheet([ROW, {**ROW, "Unit Price": "x"}])
+    monkeypatch.setenv("XDG_STATE_HOME", str(world.key_file.parent / "state"))  # the locks
     for name, value in {
         "SHEETSYNC_SPREADSHEET": world.spreadsheet_id,
         "SHEETSYNC_SERVICE_ACCOUNT_FILE": str(world.key_file),
@@ -171,3 +172,15 @@ def test_nothing_tells_people_to_run_a_command_that_does_not_exist() -> None:
         if name not in commands
     }
     assert unknown == set()
+
+
+def test_a_lock_folder_that_cannot_be_made_is_one_line(
+    env: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = env.key_file.parent / "state"
+    state.write_text("a file where the lock folder should go")
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("sheetsync: cannot make the lock folder")
+    assert f"{state} is a file, not a folder" in err and "SHEETSYNC_LOCK_DIR" in err
+    assert env.invoices() == []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.config import load_settings, unknown_variables
+from sheetsync.config import Settings, load_settings, unknown_variables
 from sheetsync.errors import ConfigError
 
 KEY = "sk_test_configTESTKEY987654321"
@@ -230,3 +230,22 @@ def test_a_garbled_spreadsheet_id_is_one_line(garbled: str) -> None:
     message = str(info.value)
     assert message.startswith("SHEETSYNC_SPREADSHEET contains a space, a line break or a ")
     assert "\n" not in message
+
+
+def test_the_example_file_names_every_setting_and_nothing_else(tmp_path: Path) -> None:
+    example = Path(__file__).parent.parent / "config" / "sheetsync.example.toml"
+    keys: set[str] = set()
+    table = ""
+    for line in example.read_text().splitlines():
+        text = line.removeprefix("#").strip()
+        if text.startswith("[") and text.endswith("]"):
+            keys.add(text.strip("[]"))
+            table = text
+        elif not text:
+            table = ""
+        elif " = " in text and not table and text.split(" = ")[0].isidentifier():
+            keys.add(text.split(" = ")[0])
+    assert keys == set(Settings.model_fields)
+    config = tmp_path / "config.toml"
+    config.write_text(example.read_text())
+    assert load_settings(config, stripe_api_key=KEY).worksheet == "Invoices"
