@@ -216,7 +216,10 @@ def unknown_variables(
     setting reads: a typo there would otherwise be ignored without a word."""
     names = set(os.environ if environ is None else environ)
     if env_file is not None and env_file.is_file():
-        names |= set(dotenv_values(env_file))
+        try:
+            names |= set(dotenv_values(env_file))
+        except OSError:  # unreadable: loading the settings says so
+            pass
     known = {n for n in _variable_names() if n.startswith("SHEETSYNC_")} | OTHER_VARIABLES
     return [
         f"{name} is not a sheetsync setting and is ignored{_did_you_mean(name, known)}"

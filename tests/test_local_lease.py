@@ -17,7 +17,7 @@ import pytest
 
 from sheetsync.errors import SheetError
 from sheetsync.lease import new_holder
-from sheetsync.sheets import workbook
+from sheetsync.sheets import files
 from sheetsync.sheets.workbook import LocalWorkbook
 
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -130,7 +130,7 @@ def test_a_stuck_lease_file_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     path = _book(tmp_path / "book.xlsx")
     sheet = LocalWorkbook(path, "Invoices")
     sheet.take_lease("host-a/1/aaaa", START, TTL)
-    monkeypatch.setattr(workbook, "LEASE_WAIT", 0.2)
+    monkeypatch.setattr(files, "LEASE_WAIT", 0.2)
     with open(tmp_path / ".book.xlsx.sheetsync-lease.lock") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # another process in the middle of taking it
         with pytest.raises(SheetError, match="held .* for over 0s") as info:
@@ -144,7 +144,7 @@ def test_an_unwritable_folder_is_one_line(tmp_path: Path, monkeypatch: pytest.Mo
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(workbook.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
     with pytest.raises(SheetError) as info:
         LocalWorkbook(path, "Invoices").take_lease("host-a/1/aaaa", START, TTL)
     message = str(info.value)

@@ -15,29 +15,25 @@ it computes nothing itself. A formula cell is read as the value the file
 stores for it; when the file stores none (it was last saved by a program that
 does not calculate, such as sheetsync itself), the cell reads as the text
 ``UNCALCULATED`` + the formula, e.g. ``"not calculated: =100*1.5"``. That is
-never empty and never a number, date or status, so the core turns a figure
-there into a row error (``Unit Price "not calculated: =100*1.5" is not a
-number``) instead of billing it or calling it changed. A value this object
-read earlier for the very same formula in the same cell is used instead of the
-marker, so a run does not lose what it saw before its own save. Every save
-asks Excel and LibreOffice to recalculate the workbook when they open it.
+never empty and never a number, date or status, so a draft with such a figure
+becomes a row error (``Unit Price "not calculated: =100*1.5" is not a number``)
+instead of being billed, and the prefix lets the core tell "unknown" from
+"changed". A value this object read earlier for the very same formula in the
+same cell is used instead of the marker, so a run (or a daemon) does not lose
+what it saw before its own save. Every save asks Excel and LibreOffice to
+recalculate the workbook when they open it.
 
 The billing lease lives in ``.NAME.sheetsync-lease`` beside the real workbook
-(see `LocalWorkbook.take_lease`).
+(`sheetsync.sheets.files.LeaseFile`).
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
 import os
-import tempfile
-import time as clock
 import zipfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,17 +43,15 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell as XlCell
 
 from sheetsync.errors import SheetError
-from sheetsync.lease import Lease, may_take_over
+from sheetsync.lease import Lease
 from sheetsync.model import Cell
 from sheetsync.sheets import CellWrite, Workbook
+from sheetsync.sheets.files import LeaseFile, replace_atomically
 
 log = logging.getLogger(__name__)
 
 UNCALCULATED = "not calculated: "
 """The start of a formula cell's value when the file holds no computed value for it."""
-
-LEASE_WAIT = 10.0
-"""Seconds to wait while another process reads or changes the lease file."""
 
 _OLE2 = b"\xd0\xcf\x11\xe0"  # the container of .xls files and of encrypted .xlsx files
 
@@ -114,35 +108,21 @@ class LocalWorkbook:
         self._save(book)
 
     def take_lease(self, holder: str, now: datetime, ttl: timedelta) -> Lease:
-        """Take the billing lease for `holder` until `now + ttl` (see the port).
-
-        The lease is a small JSON file (holder, expiry in ISO UTC) beside the real
-        workbook. Every take and release holds an exclusive `flock` on a companion
-        file that is never removed (``.NAME.sheetsync-lease.lock``) while it reads,
-        decides and replaces the lease file, so of several processes exactly one
-        decides at a time; the lease file itself is replaced by rename, so it is
-        never seen half-written.
+        """Take the billing lease for `holder` until `now + ttl` (see the port and
+        `sheetsync.sheets.files.LeaseFile`).
 
         :raises SheetError: when the lease file cannot be read or written.
         """
-        lease_file = self._lease_file()
-        with self._lease_guard(lease_file):
-            current = _read_lease(lease_file)
-            if not current.held_by(holder) and not may_take_over(current, now):
-                return current
-            taken = Lease(holder, (now + ttl).astimezone(UTC))
-            _write_lease(lease_file, taken, self._mode())
-            return taken
+        self._requests += 1
+        return LeaseFile(self._path.resolve()).take(holder, now, ttl)
 
     def release_lease(self, holder: str) -> None:
         """Remove the lease file if it names `holder`; otherwise do nothing.
 
         :raises SheetError: when the lease file cannot be read or removed.
         """
-        lease_file = self._lease_file()
-        with self._lease_guard(lease_file):
-            if _read_lease(lease_file).held_by(holder):
-                lease_file.unlink(missing_ok=True)
+        self._requests += 1
+        LeaseFile(self._path.resolve()).release(holder)
 
     def add_columns(self, headers: Sequence[str], first: int) -> None:
         """Header cells from column index `first` rightwards (a workbook has no grid limit).
@@ -219,119 +199,9 @@ class LocalWorkbook:
         book.calculation.fullCalcOnLoad = True  # openpyxl dropped the computed values
         real = self._path.resolve()
         try:
-            _replace_atomically(real, book.save)
+            replace_atomically(real, book.save)
         except OSError as exc:
             raise SheetError(f"could not save {real}: {exc.strerror or exc}") from None
-
-    def _mode(self) -> int:
-        """The workbook's read and write permissions, for the files beside it."""
-        return self._path.resolve().stat().st_mode & 0o666
-
-    def _lease_file(self) -> Path:
-        real = self._path.resolve()
-        return real.with_name(f".{real.name}.sheetsync-lease")
-
-    @contextmanager
-    def _lease_guard(self, lease_file: Path) -> Iterator[None]:
-        """Hold the exclusive flock of the lease's companion file."""
-        self._requests += 1
-        guard = lease_file.with_name(lease_file.name + ".lock")
-        try:
-            descriptor = _open_guard(guard, self._mode())
-        except OSError as exc:
-            raise SheetError(_lease_problem(guard, exc)) from None
-        try:
-            _flock(descriptor, guard)
-            yield
-        except OSError as exc:
-            raise SheetError(_lease_problem(lease_file, exc)) from None
-        finally:
-            os.close(descriptor)  # and with it the flock
-
-
-def _open_guard(guard: Path, mode: int) -> int:
-    """The companion file, created with the workbook's permissions when absent."""
-    try:
-        descriptor = os.open(guard, os.O_RDONLY | os.O_CREAT | os.O_EXCL, mode)
-    except FileExistsError:
-        return os.open(guard, os.O_RDONLY)
-    os.fchmod(descriptor, mode)  # whoever may bill the workbook may lock it, whatever the umask
-    return descriptor
-
-
-def _flock(descriptor: int, guard: Path) -> None:
-    deadline = clock.monotonic() + LEASE_WAIT
-    while True:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if clock.monotonic() >= deadline:
-                raise SheetError(
-                    f"another process has held {guard} for over {LEASE_WAIT:.0f}s: "
-                    "check for a hung sheetsync run on a machine that shares the folder"
-                ) from None
-            clock.sleep(0.01)
-
-
-def _read_lease(lease_file: Path) -> Lease:
-    try:
-        text = lease_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Lease("")
-    try:
-        data = json.loads(text)
-        expires = datetime.fromisoformat(data["expires"])
-        holder = str(data["holder"])
-    except (ValueError, KeyError, TypeError):
-        log.warning("%s is not a lease sheetsync wrote; it counts as free", lease_file)
-        return Lease("")
-    return Lease(holder, expires if expires.tzinfo else expires.replace(tzinfo=UTC))
-
-
-def _write_lease(lease_file: Path, lease: Lease, mode: int) -> None:
-    expires = lease.expires.isoformat() if lease.expires else None
-    text = json.dumps({"holder": lease.holder, "expires": expires}) + "\n"
-
-    def write(handle: Any) -> None:
-        handle.write(text.encode())
-
-    _replace_atomically(lease_file, write, mode=mode)
-
-
-def _replace_atomically(target: Path, write: Any, mode: int | None = None) -> None:
-    """Write through `write(handle)` into a new, exclusively created file beside
-    `target`, then rename it over `target`; the new file is removed on any failure.
-    Without `mode`, the new file takes the target's mode, owner and group."""
-    original = target.stat() if mode is None else None
-    descriptor, name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".sheetsync-saving", dir=target.parent
-    )
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            if original is not None:
-                _keep_owner(handle.fileno(), original)
-                mode = original.st_mode
-            os.fchmod(handle.fileno(), (mode or 0) & 0o7777)
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _keep_owner(descriptor: int, original: os.stat_result) -> None:
-    """Give the new file the workbook's owner and group, or as much of it as permitted."""
-    for uid in (original.st_uid, -1):
-        try:
-            os.fchown(descriptor, uid, original.st_gid)
-            return
-        except PermissionError:
-            continue
-    log.debug("kept neither the owner nor the group of the workbook: not permitted")
 
 
 def _unreadable(shown: Path, real: Path, exc: Exception) -> str:
@@ -356,13 +226,6 @@ def _unreadable(shown: Path, real: Path, exc: Exception) -> str:
         f"{shown} cannot be read as a workbook ({why}): open it in Excel or LibreOffice and "
         "save it as an Excel .xlsx workbook without a password, or set SHEETSYNC_SPREADSHEET "
         "to the right file"
-    )
-
-
-def _lease_problem(path: Path, exc: OSError) -> str:
-    return (
-        f"cannot use the billing lease file {path} ({exc.strerror or exc}): "
-        f"check that {path.parent} is writable by this user"
     )
 
 
