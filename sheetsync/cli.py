@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sheetsync.app import run_once
-from sheetsync.config import load_settings
+from sheetsync.config import load_settings, unknown_variables
 from sheetsync.errors import SheetsyncError
 from sheetsync.report import CycleReport
 from sheetsync.signals import stop_on_signal
@@ -58,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "demo":
         return _demo(args.dir)
+    for warning in unknown_variables():
+        print(f"sheetsync: warning: {warning}", file=sys.stderr)
     try:
         settings = load_settings(args.config)
         if args.command == "daemon":

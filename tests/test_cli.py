@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
+import sheetsync
 from sheetsync.cli import build_parser, main
 from tests.conftest import STRIPE_KEY, World
 
@@ -20,6 +23,7 @@ ROW = {
 @pytest.fixture
 def env(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     world.make_sheet([ROW, {**ROW, "Unit Price": "x"}])
+    monkeypatch.setenv("XDG_STATE_HOME", str(world.key_file.parent / "state"))  # the locks
     for name, value in {
         "SHEETSYNC_SPREADSHEET": world.spreadsheet_id,
         "SHEETSYNC_SERVICE_ACCOUNT_FILE": str(world.key_file),
@@ -122,3 +126,61 @@ def test_a_restricted_key_is_enough(env: World, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("SHEETSYNC_STRIPE_API_KEY", "rk_test_restrictedKEY123456789")
     assert main(["run"]) == 0
     assert len(env.invoices()) == 1
+
+
+def test_a_key_pasted_with_its_newline_still_works(
+    env: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHEETSYNC_STRIPE_API_KEY", f"{STRIPE_KEY}\n")
+    assert main(["run"]) == 0, capsys.readouterr().err
+    assert len(env.invoices()) == 1
+
+
+def test_a_key_with_a_space_inside_is_one_line_naming_the_variable(
+    env: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHEETSYNC_STRIPE_API_KEY", f"{STRIPE_KEY[:14]} {STRIPE_KEY[14:]}")
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "SHEETSYNC_STRIPE_API_KEY contains a space" in err
+    assert STRIPE_KEY[14:] not in err and STRIPE_KEY[:14] not in err
+    assert env.stripe.count() == 0
+
+
+def test_an_unknown_variable_is_a_one_line_warning(
+    env: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHEETSYNC_WORKSHET", "Bills")
+    assert main(["run"]) == 0
+    err = capsys.readouterr().err
+    assert err == (
+        "sheetsync: warning: SHEETSYNC_WORKSHET is not a sheetsync setting and is ignored: "
+        'did you mean "SHEETSYNC_WORKSHEET"?\n'
+    )
+
+
+def test_nothing_tells_people_to_run_a_command_that_does_not_exist() -> None:
+    action = next(a for a in build_parser()._actions if a.dest == "command")
+    commands = set(action.choices or ())
+    package = Path(sheetsync.__file__).parent
+    mentioned = re.compile(r"(?:`|\brun |python -m )sheetsync ([a-z][a-z-]*)")
+    unknown = {
+        f"{path.relative_to(package)}: sheetsync {name}"
+        for path in package.rglob("*.py")
+        if path.name != "parse.py"  # its `sheetsync init` is being fixed on another branch
+        for name in mentioned.findall(path.read_text(encoding="utf-8"))
+        if name not in commands
+    }
+    assert unknown == set()
+
+
+def test_a_lock_folder_that_cannot_be_made_is_one_line(
+    env: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = env.key_file.parent / "state"
+    state.write_text("a file where the lock folder should go")
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("sheetsync: cannot make the lock folder")
+    assert f"{state} is a file, not a folder" in err and "SHEETSYNC_LOCK_DIR" in err
+    assert env.invoices() == []

@@ -3,6 +3,9 @@ formatting survives, and a whole cycle runs on it."""
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,14 +37,20 @@ def _book(path: Path, rows: list[list[Any]]) -> Path:
     return path
 
 
-def test_a_failed_save_leaves_the_workbook_whole(tmp_path: Path) -> None:
+def test_a_failed_save_leaves_the_workbook_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _book(tmp_path / "book.xlsx", [["Status"], ["draft"]])
     before = path.read_bytes()
-    (tmp_path / ".book.xlsx.sheetsync-saving").mkdir()  # the temporary file cannot be made
-    with pytest.raises(SheetError, match="could not save"):
+
+    def refuse(src: Any, dst: Any) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(SheetError, match="could not save .*Permission denied"):
         LocalWorkbook(path, "Invoices").write([CellWrite(2, 0, "sent")])
     assert path.read_bytes() == before
-    assert openpyxl.load_workbook(path)["Invoices"]["A2"].value == "draft"
+    assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]  # no temporary file left
 
 
 @pytest.mark.parametrize("lock", ["~$book.xlsx", ".~lock.book.xlsx#"])
@@ -88,3 +97,88 @@ def test_a_whole_cycle_on_a_workbook(world: World, tmp_path: Path) -> None:
 
     assert run_once(settings, now=world.now).created == 0  # and again: nothing new
     assert len(world.invoices()) == 1
+
+
+def test_a_save_through_a_symlink_updates_the_real_workbook(tmp_path: Path) -> None:
+    real_dir = tmp_path / "shared"
+    real_dir.mkdir()
+    real = _book(real_dir / "book.xlsx", [["Status"], ["draft"]])
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(real)
+    through_link = LocalWorkbook(link, "Invoices")
+    key = through_link.key
+    assert key == LocalWorkbook(real, "Invoices").key
+
+    through_link.write([CellWrite(2, 0, "sent")])
+
+    assert link.is_symlink() and link.resolve() == real
+    assert openpyxl.load_workbook(real)["Invoices"]["A2"].value == "sent"
+    assert through_link.key == key == LocalWorkbook(link, "Invoices").key
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.xlsx", "shared"]
+    assert sorted(p.name for p in real_dir.iterdir()) == ["book.xlsx"]
+
+
+@pytest.mark.parametrize("mode", [0o660, 0o600, 0o644, 0o640], ids=oct)
+def test_a_save_keeps_the_workbooks_mode(tmp_path: Path, mode: int) -> None:
+    path = _book(tmp_path / "book.xlsx", [["Status"], ["draft"]])
+    path.chmod(mode)
+    LocalWorkbook(path, "Invoices").write([CellWrite(2, 0, "sent")])
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert openpyxl.load_workbook(path)["Invoices"]["A2"].value == "sent"
+
+
+def test_a_save_keeps_the_workbooks_group_where_permitted(tmp_path: Path) -> None:
+    path = _book(tmp_path / "book.xlsx", [["Status"], ["draft"]])
+    groups = [g for g in os.getgroups() if g != path.stat().st_gid]
+    if os.geteuid() == 0:
+        groups = groups or [path.stat().st_gid + 1]
+    if not groups:
+        pytest.skip("this user belongs to a single group: nothing to change the group to")
+    os.chown(path, -1, groups[0])
+    LocalWorkbook(path, "Invoices").write([CellWrite(2, 0, "sent")])
+    assert path.stat().st_gid == groups[0]
+
+
+def test_the_temporary_file_is_unpredictable_and_exclusive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _book(tmp_path / "book.xlsx", [["Status"], ["draft"]])
+    # Someone planted a file (or a link) at the old fixed name: it is neither used nor touched.
+    planted = tmp_path / ".book.xlsx.sheetsync-saving"
+    planted.symlink_to(tmp_path / "elsewhere")
+    seen: list[str] = []
+    real_replace = os.replace
+
+    def spy(src: Any, dst: Any) -> None:
+        seen.append(Path(src).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    sheet = LocalWorkbook(path, "Invoices")
+    sheet.write([CellWrite(2, 0, "sent")])
+    sheet.write([CellWrite(2, 0, "paid")])
+    assert len(seen) == 2 and len(set(seen)) == 2 and planted.name not in seen
+    assert all(name.startswith(".book.xlsx.") for name in seen)
+    assert planted.is_symlink() and not (tmp_path / "elsewhere").exists()
+    assert openpyxl.load_workbook(path)["Invoices"]["A2"].value == "paid"
+
+
+@pytest.mark.parametrize("error", [OSError(errno.ENOSPC, "No space left on device"), ValueError])
+def test_a_failed_save_removes_its_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception | type[Exception]
+) -> None:
+    path = _book(tmp_path / "book.xlsx", [["Status"], ["draft"]])
+    before = path.read_bytes()
+
+    def fail(book: Any, target: Any) -> None:
+        (target.write if hasattr(target, "write") else Path(target).write_bytes)(b"PK half")
+        raise error
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", fail)
+    with pytest.raises((SheetError, ValueError)) as info:
+        LocalWorkbook(path, "Invoices").write([CellWrite(2, 0, "sent")])
+    if isinstance(error, OSError):
+        assert isinstance(info.value, SheetError)
+        assert "No space left on device" in str(info.value)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]
