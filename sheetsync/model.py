@@ -138,6 +138,12 @@ WRITABLE_COLUMNS = frozenset(OWNED_COLUMNS) | {Column.STATUS, Column.INVOICE_NUM
 """The only columns a write may touch (Invoice # only when sheetsync generated it)."""
 
 
+UNCALCULATED = "not calculated: "
+"""How an adapter shows a formula whose value it cannot know (a workbook openpyxl saved
+keeps formulas but not their results): the prefix, then the formula. Such a cell is
+unknown: never billed from, never taken as "changed after billing"."""
+
+
 def header_key(text: str) -> str:
     """Normalise a header for matching: case, spaces and underscores ignored."""
     return re.sub(r"[\s_]+", "", text).casefold()

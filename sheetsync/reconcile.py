@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sheetsync import money
 from sheetsync.billing import InvoiceState, PaymentNews
-from sheetsync.model import Cell, Column, Draft, Row, Status
+from sheetsync.model import UNCALCULATED, Cell, Column, Draft, Row, Status
 from sheetsync.parse import Defaults, parse_draft
 
 Changes = dict[Column, Cell]
@@ -41,11 +41,17 @@ def edited_message(
     """The Error of a billed row whose figures changed since billing ('' when they did not)."""
     if not invoice.fingerprint or row_fingerprint(row, defaults, line_rows) == invoice.fingerprint:
         return ""
+    if any(_uncalculated(r) for r in (row, *line_rows)):
+        return ""  # a figure that cannot be read now is unknown, not changed
     total = money.format_amount(money.from_minor(invoice.total, invoice.currency), invoice.currency)
     return (
         f"Changed after billing: invoice {invoice.id} keeps {total} and its customer. "
         "To bill the new figures, set Status to void, then add a new row."
     )
+
+
+def _uncalculated(row: Row) -> bool:
+    return any(isinstance(v, str) and v.startswith(UNCALCULATED) for v in row.cells.values())
 
 
 def invoice_changes(row: Row, invoice: InvoiceState, now: datetime, zone: tzinfo) -> Changes:

@@ -159,6 +159,14 @@ def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
     assert guard.leak_expected or guard.blocked == [], f"a test tried to reach {guard.blocked}"
 
 
+@pytest.fixture(autouse=True)
+def own_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-machine locks go to a folder of the test's, never the real ~/.local/state."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture
 def sheets_server() -> Iterator[FakeSheetsServer]:
     with FakeSheetsServer() as server:

@@ -40,9 +40,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     yield from _backend(request.param, tmp_path)
 
 
-# The lease contract runs on the backends that have a lease on this branch: add
-# "google" here once GoogleSheet.take_lease/release_lease are built.
-@pytest.fixture(params=["xlsx"])
+@pytest.fixture(params=["google", "xlsx"])
 def lease_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     yield from _backend(request.param, tmp_path)
 

@@ -44,13 +44,12 @@ from openpyxl.cell.cell import Cell as XlCell
 
 from sheetsync.errors import SheetError
 from sheetsync.lease import Lease
-from sheetsync.model import Cell
+from sheetsync.model import UNCALCULATED, Cell
 from sheetsync.sheets import CellWrite, Workbook
 from sheetsync.sheets.files import LeaseFile, replace_atomically
 
 log = logging.getLogger(__name__)
 
-UNCALCULATED = "not calculated: "
 """The start of a formula cell's value when the file holds no computed value for it."""
 
 _OLE2 = b"\xd0\xcf\x11\xe0"  # the container of .xls files and of encrypted .xlsx files
