@@ -24,6 +24,7 @@ from sheetsync.config import Settings
 from sheetsync.model import HEADERS, OWNED_COLUMNS, PERSON_COLUMNS
 from sheetsync.report import CycleReport
 from sheetsync.sandbox import StripeSandbox
+from sheetsync.sheets.files import LeaseFile
 
 WORKBOOK = "sheetsync-demo.xlsx"
 HEADER = [HEADERS[c] for c in (*PERSON_COLUMNS, *OWNED_COLUMNS)]
@@ -108,6 +109,9 @@ def run_demo(
         later = now + LATER
         stripe.set_time(int(later.timestamp()))
         second = run_once(settings, now=later)
+    # The lease's guard file lives beside a workbook for good; the demo's folder keeps
+    # only the workbook (no other run can be billing this demo's workbook).
+    LeaseFile(path).guard.unlink(missing_ok=True)
     return DemoResult(path, _rows(path), [first, second])
 
 

@@ -64,7 +64,8 @@ def test_run_json_prints_one_object(env: World, capsys: pytest.CaptureFixture[st
         "duration_s",
     } <= set(report)
     assert (report["rows"], report["created"], report["errors"]) == (2, 1, 1)
-    assert report["sheet_requests"] == 4  # read, claim, re-read IDs, write
+    # read, lease, claim, read the claim back, read, write, lease given back
+    assert report["sheet_requests"] == 7
     assert report["stripe_requests"] == env.stripe.count()
 
 

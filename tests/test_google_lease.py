@@ -170,6 +170,11 @@ def test_release_by_the_holder_frees_it(
     sheet.take_lease(me, NOW, TTL)
     server.reset_requests()
     sheet.release_lease(me)
+    assert calls(server) == [(BATCH_UPDATE, 200)]  # the adapter knows the tab it added
+    assert lease_tabs(server, sid) == []
+    sheet.take_lease(me, NOW, TTL)
+    server.reset_requests()
+    connect().release_lease(me)  # another adapter of the same holder reads first
     assert calls(server) == [(BATCH_GET, 200), (BATCH_UPDATE, 200)]
     assert lease_tabs(server, sid) == []
     server.reset_requests()
@@ -308,7 +313,7 @@ def test_server_errors_are_retried_and_other_refusals_are_errors(
     assert calls(server) == [(BATCH_UPDATE, 400)]  # a 400 is never retried
     server.fail_next(BATCH_GET, 429, times=FAST.attempts)
     with pytest.raises(SheetError, match="failed 3 times"):
-        sheet.release_lease(me)
+        connect().release_lease(me)
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,7 @@ class LeaseFile:
     def __init__(self, workbook: Path) -> None:
         self._workbook = workbook
         self.path = workbook.with_name(f".{workbook.name}.sheetsync-lease")
+        self.guard = workbook.with_name(f".{workbook.name}.sheetsync-lease.lock")
 
     def take(self, holder: str, now: datetime, ttl: timedelta) -> Lease:
         """Take the lease for `holder` until `now + ttl` unless someone else holds it.

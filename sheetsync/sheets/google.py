@@ -137,6 +137,7 @@ class GoogleSheet:
         self._lines_title = line_items
         self._lines_quoted = _quote(line_items) if line_items else ""
         self._requests = 0
+        self._lease_tab: tuple[str, int | None] = ("", None)
 
     @property
     def key(self) -> str:
@@ -180,8 +181,8 @@ class GoogleSheet:
         """
         mine = tab.new_lease(holder, now + ttl)
         for _ in range(3):  # another round only when the tab vanished between two requests
-            if self._lease_batch(tab.add_tab(tab.new_sheet_id(), mine)):
-                return mine
+            if self._lease_batch(added := tab.add_tab(tab.new_sheet_id(), mine)):
+                return self._holding(holder, added, mine)
             recorded = self._read_lease()
             if recorded is None:
                 continue
@@ -189,17 +190,29 @@ class GoogleSheet:
             if change is None:
                 return recorded.lease
             if self._lease_batch(change):
-                return mine
+                return self._holding(holder, change, mine)
             after = self._read_lease()  # lost to another run: who holds it now
             if after is not None:
                 return after.lease
         return Lease("")
 
+    def _holding(self, holder: str, requests: list[tab.Request], lease: Lease) -> Lease:
+        """Remember the tab this adapter added for `holder`, so giving it back is one request."""
+        self._lease_tab = (holder, tab.added_sheet_id(requests))
+        return lease
+
     def release_lease(self, holder: str) -> None:
-        """Delete the lease tab if its row names `holder` (a read, then a delete).
+        """Delete the lease tab if `holder` has it: one delete of the tab this adapter added
+        (sheetIds are random per take, so a tab with that id is still this holder's), or a
+        read then a delete.
 
         :raises SheetError: when the spreadsheet cannot be read or changed.
         """
+        known, self._lease_tab = self._lease_tab, ("", None)
+        if known[0] == holder and known[1] is not None:
+            if not self._lease_batch([tab.delete_tab(known[1])]):
+                log.info("the lease tab of %s was taken over or removed", holder)
+            return
         recorded = self._read_lease()
         if recorded and recorded.lease.held_by(holder):
             if not self._lease_batch([tab.delete_tab(recorded.sheet_id)]):

@@ -79,6 +79,14 @@ def replace_tab(old_sheet_id: int, sheet_id: int, lease: Lease) -> list[Request]
     return [delete_tab(old_sheet_id), *add_tab(sheet_id, lease)]
 
 
+def added_sheet_id(requests: list[Request]) -> int | None:
+    """The sheetId of the tab a batch of lease requests adds."""
+    for request in requests:
+        if "addSheet" in request:
+            return int(request["addSheet"]["properties"]["sheetId"])
+    return None
+
+
 def delete_tab(sheet_id: int) -> Request:
     """Delete the lease tab with this sheetId: fails if it is gone."""
     return {"deleteSheet": {"sheetId": sheet_id}}
