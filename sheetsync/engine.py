@@ -1,7 +1,7 @@
 """One cycle: read, claim (under the billing lease), look at Stripe, plan, act, write.
 
 This module sequences the side effects; the decisions are in `claims`, `plan`
-and `reconcile`. The billing protocol it follows is in ARCHITECTURE.md.
+and `reconcile`. The billing protocol it follows is in the README (When things go wrong).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ class LeaseFile:
     @contextmanager
     def _guard(self) -> Iterator[int]:
         """Hold the companion file's exclusive flock; yields the files' permissions."""
-        guard = self.path.with_name(self.path.name + ".lock")
+        guard = self.guard
         try:
             mode = self._workbook.stat().st_mode & 0o666
             descriptor = _open_guard(guard, mode)
