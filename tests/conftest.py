@@ -82,7 +82,7 @@ class World:
         """One real cycle at the world's `now`."""
         return run_once(self.settings(**overrides), now=self.now, dry_run=dry_run)
 
-    def env(self, lock_dir: Path | None = None) -> dict[str, str]:
+    def env(self, lock_dir: Path | None = None, **extra: str) -> dict[str, str]:
         """The environment of a `sheetsync` subprocess pointed at this world."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEETSYNC_", "STRIPE_"))}
         env.update(
@@ -95,15 +95,18 @@ class World:
                 "SHEETSYNC_LOCK_DIR": str(lock_dir or self.key_file.parent / "locks"),
                 "SHEETSYNC_RETRY_BASE_DELAY": "0.01",
                 "SHEETSYNC_STRIPE_REQUESTS_PER_SECOND": "0",
+                **extra,
             }
         )
         return env
 
-    def spawn(self, *args: str, lock_dir: Path | None = None) -> subprocess.Popen[str]:
+    def spawn(
+        self, *args: str, lock_dir: Path | None = None, **extra: str
+    ) -> subprocess.Popen[str]:
         """`python -m sheetsync ARGS` in a real process."""
         return subprocess.Popen(
             [sys.executable, "-m", "sheetsync", *args],
-            env=self.env(lock_dir),
+            env=self.env(lock_dir, **extra),
             cwd=self.key_file.parent,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
