@@ -132,15 +132,6 @@ def synced_stamp(now: datetime, zone: tzinfo) -> str:
     return now.astimezone(zone).isoformat(sep=" ", timespec="seconds")
 
 
-CLAIM_GRACE = timedelta(minutes=15)
-"""How long a `processing` row may belong to a run that is still working on it."""
-
-
-def claimed_recently(row: Row, now: datetime) -> bool:
-    """Whether the row's claim (its Last Synced) is younger than CLAIM_GRACE."""
-    return synced_within(row, now, CLAIM_GRACE)
-
-
 def synced_within(row: Row, now: datetime, span: timedelta) -> bool:
     """Whether the row's Last Synced is within `span` of `now` (a clock a little ahead counts)."""
     try:
