@@ -43,6 +43,7 @@ class Defaults:
     currency: str = "USD"
     mode: Mode = Mode.INVOICE
     payment_terms_days: int = 30
+    prices_include_tax: bool = False
 
 
 def read_table(grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None = None) -> Table:
@@ -140,7 +141,10 @@ def parse_draft(
         invoice_number=invoice_number(row.cells.get(Column.INVOICE_NUMBER)),
         memo=row.text(Column.MEMO),
     )
-    problem = money.below_minimum(draft.total, currency)
+    total = billed_total(draft, defaults.prices_include_tax)
+    problem = money.above_maximum(
+        money.from_minor(total, currency), currency, "Total", "one invoice"
+    ) or money.below_minimum(total, currency)
     return [problem] if problem else draft
 
 
@@ -148,18 +152,22 @@ def _lines(
     row: Row, line_rows: Sequence[Row], currency: str, mode: Mode | None, errors: list[str]
 ) -> tuple[Line, ...]:
     if not line_rows:
-        line = _line(row, currency, errors)
+        default = "" if row.text(Column.CURRENCY) else " (the default when Currency is empty)"
+        line = _line(row, currency, errors, said=f"the row's Currency is {currency}{default}")
         return (line,) if line else ()
     limit = MAX_LINK_LINES if mode is Mode.PAYMENT_LINK else MAX_INVOICE_LINES
     if len(line_rows) > limit:
         kind = "a payment link" if mode is Mode.PAYMENT_LINK else "an invoice"
         errors.append(f"{len(line_rows)} Line Items rows; {kind} takes at most {limit}")
         return ()
-    found = [_line(r, currency, errors, f"Line Items row {r.number}: ") for r in line_rows]
+    said = f"the invoice's Currency is {currency}"
+    found = [_line(r, currency, errors, f"Line Items row {r.number}: ", said) for r in line_rows]
     return tuple(ln for ln in found if ln) if all(found) else ()
 
 
-def _line(row: Row, currency: str, errors: list[str], where: str = "") -> Line | None:
+def _line(
+    row: Row, currency: str, errors: list[str], where: str = "", said: str = ""
+) -> Line | None:
     problems: list[str] = []
     description = row.text(Column.DESCRIPTION)
     if not description:
@@ -172,50 +180,94 @@ def _line(row: Row, currency: str, errors: list[str], where: str = "") -> Line |
     if line_currency and currency and line_currency != currency:
         problems.append(f"Currency {line_currency} differs from the invoice's {currency}")
     quantity = _quantity(row.cells.get(Column.QUANTITY), problems)
-    price = _unit_price(row.cells.get(Column.UNIT_PRICE), currency, problems)
+    price = _unit_price(row.cells.get(Column.UNIT_PRICE), currency, problems, said)
     tax = tax_rate(row.cells.get(Column.TAX_RATE), problems)
+    if quantity is not None and price is not None and currency:
+        _check_line_amount(quantity, price, currency, problems)
     errors += [where + p for p in problems]
     if problems or not description or quantity is None or price is None or tax is False:
         return None
     return Line(description, quantity, price, tax if isinstance(tax, Decimal) else None)
 
 
+def _number(value: Cell, column: str, errors: list[str], currency: str = "") -> money.Typed | None:
+    """A Quantity or Unit Price cell read as people type numbers (None and an error if not)."""
+    try:
+        read = money.read_number(value)
+    except ValueError as exc:
+        errors.append(f"{column} {exc}")
+        return None
+    if read.ambiguity(currency):
+        errors.append(f"{column} {read.ambiguity(currency)}")
+        return None
+    return read
+
+
 def _quantity(value: Cell, errors: list[str]) -> Decimal | None:
     if value in (None, ""):
         return Decimal(1)
-    try:
-        quantity = money.parse_amount(value)
-    except ValueError:
-        errors.append(f'Quantity "{value}" is not a number')
+    read = _number(value, "Quantity", errors)
+    if read is None:
         return None
-    if quantity <= 0:
-        errors.append(f"Quantity must be more than 0 (got {quantity})")
+    if read.mark:
+        errors.append(f'Quantity "{value}" has a currency mark; type the number alone')
         return None
-    if quantity.as_tuple().exponent < -12:  # type: ignore[operator]
+    if read.amount <= 0:
+        errors.append(f"Quantity must be more than 0 (got {read.amount})")
+        return None
+    if read.amount.as_tuple().exponent < -12:  # type: ignore[operator]
         errors.append("Quantity has more than 12 decimals")
         return None
-    return quantity
+    return read.amount
 
 
-def _unit_price(value: Cell, currency: str, errors: list[str]) -> Decimal | None:
+def _unit_price(value: Cell, currency: str, errors: list[str], said: str) -> Decimal | None:
     if value in (None, ""):
         errors.append("Unit Price is empty")
         return None
-    try:
-        price = money.parse_amount(value)
-    except ValueError:
-        errors.append(f'Unit Price "{value}" is not a number')
+    read = _number(value, "Unit Price", errors, currency)
+    if read is None:
+        return None
+    price = read.amount
+    if currency and not read.agrees(currency):
+        errors.append(f'Unit Price "{value}" is {read.named()} but {said}')
         return None
     if price <= 0:
         errors.append(f"Unit Price must be more than 0 (got {price})")
         return None
     if currency:
+        problem = money.above_maximum(price, currency, "Unit Price", "one price")
         try:
             money.to_minor(price, currency)
         except ValueError as exc:
-            errors.append(f"Unit Price {price}: {exc}")
+            problem = problem or f"Unit Price {price}: {exc}"
+        if problem:
+            errors.append(problem)
             return None
     return price
+
+
+def _check_line_amount(quantity: Decimal, price: Decimal, currency: str, errors: list[str]) -> None:
+    """Refuse a line whose amount Stripe cannot take (it refuses amounts over its maximum)."""
+    if quantity > money.maximum(currency):  # each unit is at least one minor unit
+        most = money.format_amount(money.from_minor(money.maximum(currency), currency), currency)
+        errors.append(f"Quantity × Unit Price is above Stripe's maximum of {most} for one line")
+        return
+    amount = money.from_minor(money.line_minor(quantity, price, currency), currency)
+    problem = money.above_maximum(amount, currency, "Quantity × Unit Price", "one line")
+    if problem:
+        errors.append(problem)
+
+
+def billed_total(draft: Draft, prices_include_tax: bool = False) -> int:
+    """The invoice's total in minor units, rounded per line as Stripe computes it."""
+    total = 0
+    for line in draft.lines:
+        amount = money.line_minor(line.quantity, line.unit_price, draft.currency)
+        total += amount
+        if line.tax_rate and not prices_include_tax:
+            total += money.line_tax_minor(amount, line.tax_rate)
+    return total
 
 
 def tax_rate(value: Cell, errors: list[str]) -> Decimal | None | bool:
