@@ -290,6 +290,19 @@ def line_minor(quantity: Decimal, unit_price: Decimal, currency: str) -> int:
         return int((quantity * minor_decimal(unit_price, currency)).to_integral_value())
 
 
+def unchargeable(minor: int, currency: str) -> str:
+    """Why Stripe refuses `minor` in `currency` ('' when it takes it).
+
+    Three-decimal amounts must end in 0 and ISK amounts be whole krónur, so a
+    fractional quantity can round a line to an amount Stripe refuses.
+    """
+    step = 10 ** (exponent(currency) - decimals_allowed(currency))
+    if minor % step == 0:
+        return ""
+    shown = format_amount(from_minor(minor, currency), currency)
+    return f"comes to {shown}, but {_decimals_rule(currency)}"
+
+
 def line_tax_minor(amount: int, percent: Decimal) -> int:
     """The tax added to a line of `amount` minor units, rounded per line half up as Stripe does."""
     return int((Decimal(amount) * percent / 100).quantize(Decimal(1), ROUND_HALF_UP))

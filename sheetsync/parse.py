@@ -248,15 +248,17 @@ def _unit_price(value: Cell, currency: str, errors: list[str], said: str) -> Dec
 
 
 def _check_line_amount(quantity: Decimal, price: Decimal, currency: str, errors: list[str]) -> None:
-    """Refuse a line whose amount Stripe cannot take (it refuses amounts over its maximum)."""
+    """Refuse a line whose amount Stripe cannot take: over its maximum, or not chargeable."""
     if quantity > money.maximum(currency):  # each unit is at least one minor unit
         most = money.format_amount(money.from_minor(money.maximum(currency), currency), currency)
         errors.append(f"Quantity × Unit Price is above Stripe's maximum of {most} for one line")
         return
-    amount = money.from_minor(money.line_minor(quantity, price, currency), currency)
+    minor = money.line_minor(quantity, price, currency)
+    amount = money.from_minor(minor, currency)
     problem = money.above_maximum(amount, currency, "Quantity × Unit Price", "one line")
-    if problem:
-        errors.append(problem)
+    refused = money.unchargeable(minor, currency)
+    if problem or refused:
+        errors.append(problem or f"Quantity × Unit Price {refused}")
 
 
 def billed_total(draft: Draft, prices_include_tax: bool = False) -> int:

@@ -312,6 +312,14 @@ def test_amounts_typed_in_either_convention(
         ({"Quantity": Decimal("1E-30")}, "Quantity has more than 12 decimals"),
         ({"Quantity": 10**400}, "Quantity × Unit Price is above Stripe's maximum"),
         ({"Quantity": Decimal("Infinity")}, "Quantity Infinity is not a number"),
+        (
+            {"Currency": "KWD", "Quantity": "0.125", "Unit_Price": "10.10"},
+            "Quantity × Unit Price comes to 1.263 KWD, but KWD amounts take at most 2 decimals",
+        ),
+        (
+            {"Currency": "ISK", "Quantity": "1.5", "Unit_Price": "101"},
+            "Quantity × Unit Price comes to 151.50 ISK, but ISK amounts take no decimals",
+        ),
     ],
 )
 def test_amounts_stripe_cannot_take_are_row_errors(cells: dict[str, Any], message: str) -> None:
