@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sheetsync.model import HEADERS, Column, Draft, Table
-from sheetsync.money import format_amount
+from sheetsync.money import format_amount, from_minor, line_minor
 from sheetsync.plan import Plan
 
 
@@ -51,5 +51,8 @@ def describe(plan: Plan, table: Table) -> list[str]:
 
 
 def _amount(draft: Draft) -> str:
+    """What the row bills before tax, each line rounded as Stripe rounds it."""
     taxed = any(ln.tax_rate for ln in draft.lines)
-    return format_amount(draft.subtotal, draft.currency) + (" + tax" if taxed else "")
+    subtotal = sum(line_minor(ln.quantity, ln.unit_price, draft.currency) for ln in draft.lines)
+    shown = format_amount(from_minor(subtotal, draft.currency), draft.currency)
+    return shown + (" + tax" if taxed else "")
