@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 from sheetsync import money
 from sheetsync.errors import SheetError
+from sheetsync.headers import HeaderMatch, match_header, missing_message
 from sheetsync.model import (
-    HEADERS,
     OWNED_COLUMNS,
     REQUIRED_COLUMNS,
     Cell,
@@ -25,7 +25,6 @@ from sheetsync.model import (
     Mode,
     Row,
     Table,
-    header_key,
 )
 
 SERIAL_EPOCH = date(1899, 12, 30)
@@ -51,16 +50,14 @@ def read_table(grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None
 
     :raises SheetError: when the header lacks a column no row can do without.
     """
-    header, columns = _columns(grid, renames)
-    absent = [HEADERS[c] for c in REQUIRED_COLUMNS if c not in columns]
+    header, found = _columns(grid, renames)
+    columns = found.columns
+    absent = [c for c in REQUIRED_COLUMNS if c not in columns]
     if absent:
-        found = ", ".join(h for h in header if h) or "nothing"
-        raise SheetError(
-            f"the header row has no {' or '.join(absent)} column (found: {found}); "
-            "run `sheetsync init` or add the column"
-        )
+        raise SheetError(missing_message(absent, header, renames))
     missing = tuple(c for c in OWNED_COLUMNS if c not in columns)
-    return Table(header=header, columns=columns, rows=_rows(grid, columns), missing=missing)
+    rows = _rows(grid, columns)
+    return Table(header=header, columns=columns, rows=rows, missing=missing, notes=found.notes)
 
 
 def read_line_items(
@@ -72,7 +69,7 @@ def read_line_items(
     """
     if len(grid) < 2:
         return {}
-    header, columns = _columns(grid, renames)
+    columns = _columns(grid, renames)[1].columns
     if Column.INVOICE_NUMBER not in columns:
         raise SheetError("the Line Items worksheet has no Invoice # column in its header row")
     lines: dict[str, list[Row]] = {}
@@ -85,15 +82,9 @@ def read_line_items(
 
 def _columns(
     grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None
-) -> tuple[list[str], dict[Column, int]]:
+) -> tuple[list[str], HeaderMatch]:
     header = [str(c).strip() if c is not None else "" for c in (grid[0] if grid else [])]
-    wanted = {header_key((renames or {}).get(col.value, HEADERS[col])): col for col in Column}
-    columns: dict[Column, int] = {}
-    for index, text in enumerate(header):
-        col = wanted.get(header_key(text))
-        if col is not None and col not in columns:
-            columns[col] = index
-    return header, columns
+    return header, match_header(header, renames)
 
 
 def _rows(grid: Sequence[Sequence[Cell]], columns: Mapping[Column, int]) -> list[Row]:
