@@ -334,5 +334,6 @@ def _mode(row: Row, defaults: Defaults, errors: list[str]) -> Mode | None:
 def invoice_number(value: Cell) -> str:
     """An Invoice # cell as text (a whole number typed as a number loses its .0)."""
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return str(int(value))
+        # str(int(…)) of a number with thousands of digits is refused by Python itself.
+        return str(int(value)) if value.adjusted() < 100 else str(value)
     return "" if value is None else str(value).strip()

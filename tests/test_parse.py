@@ -10,7 +10,14 @@ import pytest
 
 from sheetsync.errors import SheetError
 from sheetsync.model import Column, Draft, Mode
-from sheetsync.parse import Defaults, parse_date, parse_draft, read_line_items, read_table
+from sheetsync.parse import (
+    Defaults,
+    invoice_number,
+    parse_date,
+    parse_draft,
+    read_line_items,
+    read_table,
+)
 
 TODAY = date(2026, 11, 21)
 HEADER = [
@@ -358,3 +365,18 @@ def test_a_line_items_price_in_another_currency_names_the_invoice() -> None:
         'Line Items row 3: Quantity "1,500" could be 1.5 or 1500: type 1500 or 1.5 without '
         "thousands separators, or enter it as a number",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("1042"), "1042"),
+        (Decimal("1042.0"), "1042"),
+        (Decimal("10.5"), "10.5"),
+        (Decimal("1E+999999"), "1E+999999"),
+        (" A-7 ", "A-7"),
+        (None, ""),
+    ],
+)
+def test_invoice_numbers_as_text(value: Any, text: str) -> None:
+    assert invoice_number(value) == text
