@@ -132,11 +132,16 @@ def parse_draft(
         invoice_number=invoice_number(row.cells.get(Column.INVOICE_NUMBER)),
         memo=row.text(Column.MEMO),
     )
-    total = billed_total(draft, defaults.prices_include_tax)
-    problem = money.above_maximum(
-        money.from_minor(total, currency), currency, "Total", "one invoice"
-    ) or money.below_minimum(total, currency)
+    problem = _total_problem(draft, defaults.prices_include_tax)
     return [problem] if problem else draft
+
+
+def _total_problem(draft: Draft, prices_include_tax: bool) -> str:
+    """Stripe's limits on the invoice's total, as Stripe will compute it ('' within them)."""
+    total = billed_total(draft, prices_include_tax)
+    shown = money.from_minor(total, draft.currency)
+    too_much = money.above_maximum(shown, draft.currency, "Total", "one invoice")
+    return too_much or money.below_minimum(total, draft.currency)
 
 
 def _lines(
