@@ -59,6 +59,7 @@ def cycle_options(settings: Settings) -> CycleOptions:
             currency=settings.default_currency,
             mode=settings.default_mode,
             payment_terms_days=settings.payment_terms_days,
+            prices_include_tax=settings.prices_include_tax,
         ),
         renames=settings.columns,
         number_pattern=settings.invoice_number_pattern,

@@ -78,7 +78,7 @@ def run_cycle(
     """
     started = time.monotonic()
     table = read(sheet, options)
-    report = CycleReport(rows=len(table.rows), notes=list(getattr(table, "notes", ())))
+    report = CycleReport(rows=len(table.rows), notes=list(table.notes))
     scope = Scope(holder=holder, preview=dry_run)
     claims: list[Claim] = []
     if not dry_run and _wants_lease(table):

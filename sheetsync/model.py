@@ -97,6 +97,21 @@ HEADERS: dict[Column, str] = {
 }
 """The header each column has unless the configuration renames it."""
 
+HEADER_ALIASES: dict[Column, tuple[str, ...]] = {
+    Column.CUSTOMER_EMAIL: ("Email", "E-mail", "Client Email"),
+    Column.CUSTOMER_NAME: ("Name", "Client", "Customer", "Client Name"),
+    Column.DESCRIPTION: ("Item", "Service", "Details"),
+    Column.QUANTITY: ("Qty", "Units", "Hours"),
+    Column.UNIT_PRICE: ("Price", "Rate", "Amount", "Unit Cost"),
+    Column.CURRENCY: ("Cur", "Ccy"),
+    Column.TAX_RATE: ("Tax", "VAT", "Tax %"),
+    Column.DUE_DATE: ("Due", "Due On"),
+    Column.INVOICE_NUMBER: ("Invoice", "Invoice No", "Invoice Number", "Number", "Inv #"),
+}
+"""Other headers people give a column they fill in; its own header and a
+configured rename win over these. Memo has none: it is shown to customers, and
+a column called Notes is as likely to be notes for oneself."""
+
 PERSON_COLUMNS = (
     Column.STATUS,
     Column.CUSTOMER_EMAIL,
@@ -228,3 +243,6 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     missing: tuple[Column, ...] = ()
     line_items: dict[str, list[Row]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    """How the header was read, one line each: an alias taken ("Qty → Quantity"),
+    a header that looks like a column but is not read."""

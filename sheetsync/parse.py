@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 from sheetsync import money
 from sheetsync.errors import SheetError
+from sheetsync.headers import HeaderMatch, match_header, missing_message
 from sheetsync.model import (
-    HEADERS,
     OWNED_COLUMNS,
     REQUIRED_COLUMNS,
     Cell,
@@ -25,7 +25,6 @@ from sheetsync.model import (
     Mode,
     Row,
     Table,
-    header_key,
 )
 
 SERIAL_EPOCH = date(1899, 12, 30)
@@ -43,6 +42,7 @@ class Defaults:
     currency: str = "USD"
     mode: Mode = Mode.INVOICE
     payment_terms_days: int = 30
+    prices_include_tax: bool = False
 
 
 def read_table(grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None = None) -> Table:
@@ -50,16 +50,14 @@ def read_table(grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None
 
     :raises SheetError: when the header lacks a column no row can do without.
     """
-    header, columns = _columns(grid, renames)
-    absent = [HEADERS[c] for c in REQUIRED_COLUMNS if c not in columns]
+    header, found = _columns(grid, renames)
+    columns = found.columns
+    absent = [c for c in REQUIRED_COLUMNS if c not in columns]
     if absent:
-        found = ", ".join(h for h in header if h) or "nothing"
-        raise SheetError(
-            f"the header row has no {' or '.join(absent)} column (found: {found}); "
-            "run `sheetsync init` or add the column"
-        )
+        raise SheetError(missing_message(absent, header, renames))
     missing = tuple(c for c in OWNED_COLUMNS if c not in columns)
-    return Table(header=header, columns=columns, rows=_rows(grid, columns), missing=missing)
+    rows = _rows(grid, columns)
+    return Table(header=header, columns=columns, rows=rows, missing=missing, notes=found.notes)
 
 
 def read_line_items(
@@ -71,7 +69,7 @@ def read_line_items(
     """
     if len(grid) < 2:
         return {}
-    header, columns = _columns(grid, renames)
+    columns = _columns(grid, renames)[1].columns
     if Column.INVOICE_NUMBER not in columns:
         raise SheetError("the Line Items worksheet has no Invoice # column in its header row")
     lines: dict[str, list[Row]] = {}
@@ -84,15 +82,9 @@ def read_line_items(
 
 def _columns(
     grid: Sequence[Sequence[Cell]], renames: Mapping[str, str] | None
-) -> tuple[list[str], dict[Column, int]]:
+) -> tuple[list[str], HeaderMatch]:
     header = [str(c).strip() if c is not None else "" for c in (grid[0] if grid else [])]
-    wanted = {header_key((renames or {}).get(col.value, HEADERS[col])): col for col in Column}
-    columns: dict[Column, int] = {}
-    for index, text in enumerate(header):
-        col = wanted.get(header_key(text))
-        if col is not None and col not in columns:
-            columns[col] = index
-    return header, columns
+    return header, match_header(header, renames)
 
 
 def _rows(grid: Sequence[Sequence[Cell]], columns: Mapping[Column, int]) -> list[Row]:
@@ -140,26 +132,38 @@ def parse_draft(
         invoice_number=invoice_number(row.cells.get(Column.INVOICE_NUMBER)),
         memo=row.text(Column.MEMO),
     )
-    problem = money.below_minimum(draft.total, currency)
+    problem = _total_problem(draft, defaults.prices_include_tax)
     return [problem] if problem else draft
+
+
+def _total_problem(draft: Draft, prices_include_tax: bool) -> str:
+    """Stripe's limits on the invoice's total, as Stripe will compute it ('' within them)."""
+    total = billed_total(draft, prices_include_tax)
+    shown = money.from_minor(total, draft.currency)
+    too_much = money.above_maximum(shown, draft.currency, "Total", "one invoice")
+    return too_much or money.below_minimum(total, draft.currency)
 
 
 def _lines(
     row: Row, line_rows: Sequence[Row], currency: str, mode: Mode | None, errors: list[str]
 ) -> tuple[Line, ...]:
     if not line_rows:
-        line = _line(row, currency, errors)
+        default = "" if row.text(Column.CURRENCY) else " (the default when Currency is empty)"
+        line = _line(row, currency, errors, said=f"the row's Currency is {currency}{default}")
         return (line,) if line else ()
     limit = MAX_LINK_LINES if mode is Mode.PAYMENT_LINK else MAX_INVOICE_LINES
     if len(line_rows) > limit:
         kind = "a payment link" if mode is Mode.PAYMENT_LINK else "an invoice"
         errors.append(f"{len(line_rows)} Line Items rows; {kind} takes at most {limit}")
         return ()
-    found = [_line(r, currency, errors, f"Line Items row {r.number}: ") for r in line_rows]
+    said = f"the invoice's Currency is {currency}"
+    found = [_line(r, currency, errors, f"Line Items row {r.number}: ", said) for r in line_rows]
     return tuple(ln for ln in found if ln) if all(found) else ()
 
 
-def _line(row: Row, currency: str, errors: list[str], where: str = "") -> Line | None:
+def _line(
+    row: Row, currency: str, errors: list[str], where: str = "", said: str = ""
+) -> Line | None:
     problems: list[str] = []
     description = row.text(Column.DESCRIPTION)
     if not description:
@@ -172,50 +176,96 @@ def _line(row: Row, currency: str, errors: list[str], where: str = "") -> Line |
     if line_currency and currency and line_currency != currency:
         problems.append(f"Currency {line_currency} differs from the invoice's {currency}")
     quantity = _quantity(row.cells.get(Column.QUANTITY), problems)
-    price = _unit_price(row.cells.get(Column.UNIT_PRICE), currency, problems)
+    price = _unit_price(row.cells.get(Column.UNIT_PRICE), currency, problems, said)
     tax = tax_rate(row.cells.get(Column.TAX_RATE), problems)
+    if quantity is not None and price is not None and currency:
+        _check_line_amount(quantity, price, currency, problems)
     errors += [where + p for p in problems]
     if problems or not description or quantity is None or price is None or tax is False:
         return None
     return Line(description, quantity, price, tax if isinstance(tax, Decimal) else None)
 
 
+def _number(value: Cell, column: str, errors: list[str], currency: str = "") -> money.Typed | None:
+    """A Quantity or Unit Price cell read as people type numbers (None and an error if not)."""
+    try:
+        read = money.read_number(value)
+    except ValueError as exc:
+        errors.append(f"{column} {exc}")
+        return None
+    if read.ambiguity(currency):
+        errors.append(f"{column} {read.ambiguity(currency)}")
+        return None
+    return read
+
+
 def _quantity(value: Cell, errors: list[str]) -> Decimal | None:
     if value in (None, ""):
         return Decimal(1)
-    try:
-        quantity = money.parse_amount(value)
-    except ValueError:
-        errors.append(f'Quantity "{value}" is not a number')
+    read = _number(value, "Quantity", errors)
+    if read is None:
         return None
-    if quantity <= 0:
-        errors.append(f"Quantity must be more than 0 (got {quantity})")
+    if read.mark:
+        errors.append(f'Quantity "{value}" has a currency mark; type the number alone')
         return None
-    if quantity.as_tuple().exponent < -12:  # type: ignore[operator]
+    if read.amount <= 0:
+        errors.append(f"Quantity must be more than 0 (got {read.amount})")
+        return None
+    if read.amount.as_tuple().exponent < -12:  # type: ignore[operator]
         errors.append("Quantity has more than 12 decimals")
         return None
-    return quantity
+    return read.amount
 
 
-def _unit_price(value: Cell, currency: str, errors: list[str]) -> Decimal | None:
+def _unit_price(value: Cell, currency: str, errors: list[str], said: str) -> Decimal | None:
     if value in (None, ""):
         errors.append("Unit Price is empty")
         return None
-    try:
-        price = money.parse_amount(value)
-    except ValueError:
-        errors.append(f'Unit Price "{value}" is not a number')
+    read = _number(value, "Unit Price", errors, currency)
+    if read is None:
+        return None
+    price = read.amount
+    if currency and not read.agrees(currency):
+        errors.append(f'Unit Price "{value}" is {read.named()} but {said}')
         return None
     if price <= 0:
         errors.append(f"Unit Price must be more than 0 (got {price})")
         return None
     if currency:
+        problem = money.above_maximum(price, currency, "Unit Price", "one price")
         try:
             money.to_minor(price, currency)
         except ValueError as exc:
-            errors.append(f"Unit Price {price}: {exc}")
+            problem = problem or f"Unit Price {price}: {exc}"
+        if problem:
+            errors.append(problem)
             return None
     return price
+
+
+def _check_line_amount(quantity: Decimal, price: Decimal, currency: str, errors: list[str]) -> None:
+    """Refuse a line whose amount Stripe cannot take: over its maximum, or not chargeable."""
+    if quantity > money.maximum(currency):  # each unit is at least one minor unit
+        most = money.format_amount(money.from_minor(money.maximum(currency), currency), currency)
+        errors.append(f"Quantity × Unit Price is above Stripe's maximum of {most} for one line")
+        return
+    minor = money.line_minor(quantity, price, currency)
+    amount = money.from_minor(minor, currency)
+    problem = money.above_maximum(amount, currency, "Quantity × Unit Price", "one line")
+    refused = money.unchargeable(minor, currency)
+    if problem or refused:
+        errors.append(problem or f"Quantity × Unit Price {refused}")
+
+
+def billed_total(draft: Draft, prices_include_tax: bool = False) -> int:
+    """The invoice's total in minor units, rounded per line as Stripe computes it."""
+    total = 0
+    for line in draft.lines:
+        amount = money.line_minor(line.quantity, line.unit_price, draft.currency)
+        total += amount
+        if line.tax_rate and not prices_include_tax:
+            total += money.line_tax_minor(amount, line.tax_rate)
+    return total
 
 
 def tax_rate(value: Cell, errors: list[str]) -> Decimal | None | bool:
@@ -289,5 +339,6 @@ def _mode(row: Row, defaults: Defaults, errors: list[str]) -> Mode | None:
 def invoice_number(value: Cell) -> str:
     """An Invoice # cell as text (a whole number typed as a number loses its .0)."""
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return str(int(value))
+        # str(int(…)) of a number with thousands of digits is refused by Python itself.
+        return str(int(value)) if value.adjusted() < 100 else str(value)
     return "" if value is None else str(value).strip()

@@ -9,7 +9,7 @@ from typing import Any
 
 from sheetsync.billing import InvoiceState
 from sheetsync.model import HEADERS, Column, Draft, Status, Table
-from sheetsync.money import format_amount, from_minor
+from sheetsync.money import format_amount, from_minor, line_minor
 from sheetsync.plan import PREVIEW, Plan
 from sheetsync.reconcile import Changes
 
@@ -57,8 +57,11 @@ def describe(plan: Plan, table: Table) -> list[str]:
 
 
 def _amount(draft: Draft) -> str:
+    """What the row bills before tax, each line rounded as Stripe rounds it."""
     taxed = any(ln.tax_rate for ln in draft.lines)
-    return format_amount(draft.subtotal, draft.currency) + (" + tax" if taxed else "")
+    subtotal = sum(line_minor(ln.quantity, ln.unit_price, draft.currency) for ln in draft.lines)
+    shown = format_amount(from_minor(subtotal, draft.currency), draft.currency)
+    return shown + (" + tax" if taxed else "")
 
 
 def planned_counts(plan: Plan) -> tuple[int, int]:

@@ -48,16 +48,102 @@ def test_amounts_the_currency_cannot_hold_are_refused(amount: str, currency: str
         (Decimal("1234.5"), "1234.5"),
         (5000, "5000"),
         ("-3", "-3"),
+        ("1.234,50", "1234.50"),
+        ("1 234,50", "1234.50"),
+        ("1\u00a0234,50", "1234.50"),
+        ("1'234.50", "1234.50"),
+        ("1\u2019234.50", "1234.50"),
+        ("1234,5", "1234.5"),
+        ("1,5", "1.5"),
+        ("1.234.567", "1234567"),
+        ("1,234,567", "1234567"),
+        ("1 234 567", "1234567"),
+        ("1.234.567,89", "1234567.89"),
+        ("1.234,567", "1234.567"),
+        ("1,234.567", "1234.567"),
+        ("1234.567", "1234.567"),
+        ("0.250", "0.25"),
+        (".250", "0.25"),
+        ("12,5000", "12.5"),
+        ("10 €", "10"),
+        ("-$5", "-5"),
+        ("kr 1.234,50", "1234.50"),
+        ("R$ 10,50", "10.50"),
+        ("$5 USD", "5"),
     ],
 )
 def test_parse_amount_reads_what_people_type(typed: object, value: str) -> None:
     assert money.parse_amount(typed) == Decimal(value)
 
 
-@pytest.mark.parametrize("typed", ["abc", "1,23,4", "1.2.3", "", "$", True, None, "12 apples"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "abc",
+        "1,23,4",
+        "1.2.3",
+        "",
+        "$",
+        True,
+        None,
+        "12 apples",
+        "1,234.567,89",
+        "1.234 567",
+        "1 2",
+        "1.",
+        "1e26",
+        "NaN",
+        "Infinity",
+        "10^400",
+        "+-5",
+        "$5 EUR",
+        "XYZ 5",
+        Decimal("NaN"),
+        Decimal("-Infinity"),
+    ],
+)
 def test_parse_amount_refuses_non_numbers(typed: object) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a number"):
         money.parse_amount(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "small", "large"),
+    [("1.250", "1.25", "1250"), ("1,250", "1.25", "1250"), ("12,500", "12.5", "12500")],
+)
+def test_one_separator_before_three_digits_is_refused_as_ambiguous(
+    typed: str, small: str, large: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        money.parse_amount(typed)
+    assert str(refused.value) == (
+        f'"{typed}" could be {small} or {large}: type {large} or {small} without thousands '
+        "separators, or enter it as a number"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "agrees", "disagrees", "named"),
+    [
+        ("$10", ["USD", "CAD", "AUD", "MXN", "usd"], ["EUR", "GBP", "JPY"], "marked $"),
+        ("10 €", ["EUR"], ["USD"], "in EUR"),
+        ("EUR 10", ["EUR"], ["USD"], "in EUR"),
+        ("jpy 5000", ["JPY"], ["EUR", "CNY"], "in JPY"),
+        ("£100", ["GBP"], ["USD", "EUR", "GIP"], "in GBP"),
+        ("¥5000", ["JPY", "CNY"], ["EUR"], "in CNY or JPY"),
+        ("100 kr", ["SEK", "NOK", "DKK", "ISK"], ["EUR"], "marked kr"),
+        ("US$ 5", ["USD"], ["CAD"], "in USD"),
+        ("12.5", ["USD", "EUR"], [], ""),
+    ],
+)
+def test_a_currency_mark_agrees_only_with_its_currencies(
+    typed: str, agrees: list[str], disagrees: list[str], named: str
+) -> None:
+    read = money.read_number(typed)
+    assert all(read.agrees(c) for c in agrees)
+    assert not any(read.agrees(c) for c in disagrees)
+    if named:
+        assert read.named().startswith(named)
 
 
 def test_exponents_follow_stripe() -> None:

@@ -12,14 +12,17 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sheetsync import money
 from sheetsync.claims import plan_claims
-from sheetsync.model import Column, Status
-from sheetsync.parse import Defaults, read_table
+from sheetsync.model import Column, Draft, Status
+from sheetsync.parse import Defaults, billed_total, parse_draft, read_line_items, read_table
 from sheetsync.plan import PREVIEW, Scope, plan_cycle
 from tests.conftest import PERSON_HEADER
 
 HEADER = [*PERSON_HEADER, "Sync ID"]
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
+AMOUNT_HEADER = ["Status", "Customer Email", "Description", "Currency", "Unit Price", "Quantity"]
+LINE_HEADER = ["Invoice #", "Description", "Unit Price", "Quantity", "Tax Rate"]
 
 cells = st.one_of(
     st.none(),
@@ -49,11 +52,42 @@ cells = st.one_of(
             "invoice",
             "payment link",
             "a@b.co",
+            "1E+26",
+            "1e-30",
+            "1" + "0" * 400,
+            "10^400",
+            "Infinity",
+            "-Infinity",
+            "sNaN",
+            "JPY 5000",
+            "£100",
+            "1.250",
+            "1 234,50",
+            "1'234.50",
+            "99,999,999.99",
+            "999,999.99",
         ]
     ),
     st.integers(min_value=-(10**20), max_value=10**20),
     st.decimals(allow_nan=True, allow_infinity=True),
     st.booleans(),
+    st.sampled_from([Decimal("1E+26"), Decimal("1E-30"), Decimal("1E+999999"), Decimal("sNaN")]),
+    st.just(10**400),
+)
+# Numbers of any size: digits with any exponent (built without a context, so
+# nothing is rounded or trapped before sheetsync sees them).
+huge_or_tiny = st.builds(
+    lambda sign, digits, exp: Decimal((sign, digits, exp)),
+    st.integers(0, 1),
+    st.lists(st.integers(0, 9), min_size=1, max_size=40).map(tuple),
+    st.integers(-(10**6), 10**6),
+)
+typed_amounts = st.from_regex(
+    r"[+-]?(\$|€|£|¥|kr|USD|EUR|JPY|KWD)? ?\d{1,4}([.,' ]\d{1,4}){0,3} ?(€|kr|EUR|USD)?",
+    fullmatch=True,
+)
+amounts = st.one_of(
+    cells, huge_or_tiny, typed_amounts, st.integers(-(10**400), 10**400), st.decimals()
 )
 statuses = st.sampled_from(["draft", "DRAFT ", "processing", "sent", "void", "paid", "", "x"])
 rows = st.lists(
@@ -91,3 +125,30 @@ def test_no_cell_value_breaks_parsing_or_planning(generated: list[tuple[str, lis
             continue
         assert changes.get(Column.STATUS) == "error", row
         assert str(changes.get(Column.ERROR, "")).strip(), row
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    price=amounts,
+    quantity=amounts,
+    currency=st.sampled_from(["USD", "EUR", "JPY", "KWD", "ISK", "IDR", "", "XYZ"]),
+    lines=st.lists(st.tuples(amounts, amounts, amounts), max_size=3),
+)
+def test_no_amount_escapes_parsing_and_every_draft_is_billable(
+    price: Any, quantity: Any, currency: str, lines: list[tuple[Any, Any, Any]]
+) -> None:
+    row = ["draft", "ann@example.com", "Work", currency, price, quantity]
+    table = read_table([AMOUNT_HEADER, row])
+    grid = [LINE_HEADER, *(["A-1", "Line", p, q, t] for p, q, t in lines)]
+    line_rows = read_line_items(grid).get("a-1", [])
+
+    result = parse_draft(table.rows[0], Defaults(), NOW.date(), line_rows)
+
+    if isinstance(result, Draft):
+        most = money.maximum(result.currency)
+        for line in result.lines:
+            assert 0 < money.line_minor(line.quantity, line.unit_price, result.currency) <= most
+        assert billed_total(result) <= most
+        assert all(isinstance(ln.unit_price, Decimal) for ln in result.lines)
+    else:
+        assert result and all(isinstance(m, str) and m.strip() for m in result)

@@ -15,6 +15,7 @@ PURE = [
     "claims.py",
     "reconcile.py",
     "numbering.py",
+    "headers.py",
 ]
 FORBIDDEN_IMPORTS = {
     "gspread",

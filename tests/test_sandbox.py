@@ -236,6 +236,54 @@ def test_currency_amount_rules(
         assert _item(client, invoice, **params).amount == params["amount"]
 
 
+@pytest.mark.parametrize(
+    ("currency", "params", "param"),
+    [
+        ("usd", {"amount": 100000000}, "amount"),
+        ("usd", {"quantity": 2, "unit_amount_decimal": "50000000"}, "unit_amount_decimal"),
+        (
+            "usd",
+            {"quantity_decimal": "0.5", "unit_amount_decimal": "100000000"},
+            "unit_amount_decimal",
+        ),
+        ("jpy", {"amount": 100000000}, "amount"),
+        ("idr", {"amount": 1000000000000}, "amount"),
+        ("usd", {"amount": 99999999}, None),
+        ("usd", {"quantity": 3, "unit_amount_decimal": "33333333"}, None),
+        ("idr", {"amount": 999999999999}, None),
+    ],
+)
+def test_amounts_above_stripes_maximum_are_refused(
+    client: stripe.StripeClient, currency: str, params: dict[str, Any], param: str | None
+) -> None:
+    invoice = _invoice(client, _customer(client), currency=currency)
+
+    if param is None:
+        assert _item(client, invoice, **params).amount <= (10**12 if currency == "idr" else 10**8)
+        return
+    error = refusal(lambda: _item(client, invoice, **params))
+    limit = "999999999999" if currency == "idr" else "99999999"
+    assert (error.http_status, error.param, error.code) == (400, param, "amount_too_large")
+    assert error.user_message.startswith(f"This value must be less than or equal to {limit} (")
+    assert client.v1.invoices.retrieve(invoice.id).total == 0
+
+
+def test_an_invoice_whose_total_is_above_the_maximum_is_not_finalized(
+    client: stripe.StripeClient,
+) -> None:
+    invoice = _invoice(client, _customer(client))
+    _item(client, invoice, amount=60000000)
+    _item(client, invoice, amount=40000000)
+
+    error = refusal(lambda: client.v1.invoices.finalize_invoice(invoice.id))
+
+    assert (error.http_status, error.code) == (400, "amount_too_large")
+    assert error.user_message == (
+        "This value must be less than or equal to 99999999 (it currently is 100000000)."
+    )
+    assert client.v1.invoices.retrieve(invoice.id).status == "draft"
+
+
 def test_zero_decimal_currency_amounts_are_whole_units(client: stripe.StripeClient) -> None:
     invoice = _invoice(client, _customer(client), currency="jpy")
     _item(client, invoice, amount=500)

@@ -83,6 +83,21 @@ def test_price_with_inline_product_data_creates_the_product(
     ("params", "param", "message"),
     [
         ({"currency": "kwd", "unit_amount": 5124}, "unit_amount", "three-decimal currency"),
+        (
+            {"currency": "usd", "unit_amount": 100000000},
+            "unit_amount",
+            "This value must be less than or equal to 99999999 (it currently is 100000000).",
+        ),
+        (
+            {"currency": "jpy", "unit_amount_decimal": "99999999.5"},
+            "unit_amount_decimal",
+            "This value must be less than or equal to 99999999",
+        ),
+        (
+            {"currency": "idr", "unit_amount": 1000000000000},
+            "unit_amount",
+            "This value must be less than or equal to 999999999999",
+        ),
         ({"currency": "xyz", "unit_amount": 100}, "currency", "Invalid currency: xyz."),
         ({"currency": "usd"}, "unit_amount", "Missing required param: unit_amount."),
         (

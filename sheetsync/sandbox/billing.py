@@ -103,12 +103,14 @@ def customer_snapshot(customer: Obj) -> Obj:
 def finalize(store: Store, invoice: Obj, auto_advance: bool | None = None) -> None:
     """Draft → open: number, URLs and ``finalized_at`` are set; a zero invoice is paid.
 
-    :raises StripeError: ``invoice_not_editable`` when the invoice is not a draft.
+    :raises StripeError: ``invoice_not_editable`` when the invoice is not a draft,
+        ``amount_too_large`` when its total is above Stripe's maximum.
     """
     if invoice["status"] != "draft":
         raise not_editable(
             "This invoice is already finalized, you can't re-finalize a non-draft invoice."
         )
+    money.check_maximum(invoice["currency"], invoice["total"], None)
     if auto_advance is not None:
         invoice["auto_advance"] = auto_advance
     customer = store.objects[invoice["customer"]]

@@ -169,6 +169,8 @@ def _price(params: Obj, currency: str, price: Obj | None) -> tuple[int, Decimal,
     if quantity < 0:
         raise invalid("Invalid quantity: must be a non-negative number", "quantity")
     unit = Decimal(price["unit_amount_decimal"] if price else params["unit_amount_decimal"])
+    if price is None:
+        money.check_maximum(currency, unit, "unit_amount_decimal")
     amount = money.round_minor(quantity * unit)
     return money.check_amount(currency, amount, "unit_amount_decimal"), quantity, unit
 

@@ -14,6 +14,8 @@ Facts from Stripe's documentation:
   to 2 cents"); Stripe rounds half up (its fee-rounding rule: 0.025 → 0.03).
 - Tax rates are applied per line and each line's tax is rounded before
   summing (Stripe's rounding example: 0.0645 → 0.06, 0.7265 → 0.73).
+- "The amount value supports up to twelve digits for IDR …, and up to eight
+  digits for all other currencies" (99999999 is 999,999.99 USD).
 """
 
 from __future__ import annotations
@@ -51,12 +53,35 @@ def check_currency(code: str, param: str = "currency") -> str:
     return code
 
 
+MAXIMUM_DIGITS = {"idr": 12}
+
+
+def maximum(currency: str) -> int:
+    """The largest amount Stripe takes in ``currency``, in minor units."""
+    return int("9" * MAXIMUM_DIGITS.get(currency, 8))
+
+
+def check_maximum(currency: str, amount: Decimal | int, param: str | None) -> None:
+    """Refuse an amount (or unit amount) above Stripe's maximum for ``currency``.
+
+    :raises StripeError: a 400 ``invalid_request_error`` naming ``param``.
+    """
+    if amount > maximum(currency):
+        raise invalid(
+            f"This value must be less than or equal to {maximum(currency)} "
+            f"(it currently is {decimal_text(Decimal(amount))}).",
+            param,
+            "amount_too_large",
+        )
+
+
 def check_amount(currency: str, amount: int, param: str = "amount") -> int:
     """Refuse amounts a currency's special rules forbid.
 
     :raises StripeError: three-decimal amounts not ending in 0, ISK amounts not
-        divisible by 100.
+        divisible by 100, amounts above Stripe's maximum.
     """
+    check_maximum(currency, amount, param)
     if currency in THREE_DECIMAL and amount % 10:
         raise invalid(
             f"Invalid amount: {amount}. {currency.upper()} is a three-decimal currency and "
