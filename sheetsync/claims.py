@@ -114,7 +114,7 @@ def check_claims(claims: Sequence[Claim], before: Table, after: Table) -> ClaimC
     restores: list[tuple[int, Changes]] = []
     for claim in claims:
         landed = [r for r in after.rows if r.sync_id == claim.sync_id]
-        if len(landed) == 1 and same_inputs(landed[0], claim.before, skip=set(claim.cells)):
+        if len(landed) == 1 and _untouched(landed[0], claim, before):
             held.add(claim.sync_id)
             continue
         for row in landed:
@@ -125,6 +125,12 @@ def check_claims(claims: Sequence[Claim], before: Table, after: Table) -> ClaimC
 def same_inputs(row: Row, other: Row, skip: Collection[Column] = ()) -> bool:
     """Whether two reads of a row show the same person-typed figures (`skip` aside)."""
     return all(row.text(c) == other.text(c) for c in INPUT_COLUMNS if c not in skip)
+
+
+def _untouched(row: Row, claim: Claim, before: Table) -> bool:
+    """Whether every cell the claim did not write still holds what the read before it saw
+    (a claim that landed on another row — a billed one — differs in its Stripe ID)."""
+    return all(row.text(c) == claim.before.text(c) for c in before.columns if c not in claim.cells)
 
 
 def release_changes(claim: Claim) -> Changes:

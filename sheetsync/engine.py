@@ -138,6 +138,9 @@ def _take_lease_and_claim(
         log.info("%s", note)
         report.notes.append(note)
         return Scope(holder=holder), table, []
+    # What was read before the lease may be stale (another run billed or gave rows back
+    # meanwhile): claims are planned from a read taken now, with no Stripe call between.
+    table = read(sheet, options)
     today = now.astimezone(options.zone).date()
     stamp = synced_stamp(now, options.zone)
     claims = plan_claims(

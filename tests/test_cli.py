@@ -64,8 +64,8 @@ def test_run_json_prints_one_object(env: World, capsys: pytest.CaptureFixture[st
         "duration_s",
     } <= set(report)
     assert (report["rows"], report["created"], report["errors"]) == (2, 1, 1)
-    # read, lease, claim, read the claim back, read, write, lease given back
-    assert report["sheet_requests"] == 7
+    # read, lease, read afresh, claim, read the claim back, read, write, lease given back
+    assert report["sheet_requests"] == 8
     assert report["stripe_requests"] == env.stripe.count()
 
 
