@@ -68,7 +68,8 @@ def needs_claim(row: Row) -> bool:
     if row.sync_id:
         return row.status == Status.DRAFT and not row.stripe_id
     unknown = bool(row.status) and row.status not in KNOWN_STATUSES
-    return row.status == Status.DRAFT or unknown or bool(row.stripe_id)
+    typed = row.status in (Status.DRAFT, Status.PROCESSING)  # processing: typed by hand
+    return typed or unknown or bool(row.stripe_id)
 
 
 def plan_claims(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from sheetsync.billing import InvoiceState, PaymentNews
+from sheetsync.claims import owner_of
 from sheetsync.model import (
     OPEN_STATUSES,
     Column,
@@ -371,6 +372,9 @@ class _Planner:
     def draft(self, row: Row) -> None:
         """A draft (unclaimed) or `processing` (claimed) row without a Stripe ID."""
         mine = row.sync_id in self.scope.held
+        if row.status == Status.PROCESSING and not (mine or is_claim(row)):
+            self.note(row, HAND_TYPED_PROCESSING)
+            return
         if row.status == Status.PROCESSING and not (mine or self.scope.lease):
             return  # another run's claim, while it holds the lease
         if row.status == Status.DRAFT and not self.scope.preview:
@@ -380,6 +384,8 @@ class _Planner:
         if isinstance(draft, list):
             self.change(row, {Column.STATUS: Status.ERROR.value, Column.ERROR: "; ".join(draft)})
         elif row.status == Status.PROCESSING or self.scope.preview:
+            if not row.sync_id and not self.scope.preview:
+                return  # only a claim gives a row the Sync ID its Stripe calls carry
             sync_id = row.sync_id or f"{PREVIEW} row {row.number}"
             recover = row.status == Status.PROCESSING and not mine
             self.plan.bills.append(
@@ -416,6 +422,18 @@ class _Planner:
         else:
             return  # no ID yet: the lease holder's claim gives it one first
         self.plan.changes[key] = {**changed, Column.LAST_SYNCED: synced_stamp(self.now, self.zone)}
+
+
+HAND_TYPED_PROCESSING = (
+    'Status "processing" is set by sheetsync while it bills a row, and this row was never '
+    "claimed: set draft to bill it"
+)
+
+
+def is_claim(row: Row) -> bool:
+    """Whether a `processing` row was claimed by a run (it names its run, or — written by
+    an earlier version — carries its claim time), rather than typed by a person."""
+    return bool(row.sync_id) and (bool(owner_of(row)) or claim_time(row) is not None)
 
 
 def _unknown(status: str) -> bool:

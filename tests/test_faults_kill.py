@@ -51,7 +51,8 @@ def arm(world: World, point: str, holder: list[subprocess.Popen[str]]) -> None:
     elif point == "after finalize":
         world.stripe.after(r"/finalize$", _killer(holder))
     elif point == "before the write-back":  # the re-read that precedes the results write
-        world.sheets.before("sheets.spreadsheets.values.batchGet", _killer(holder, 2), times=2)
+        # reads: the first, the fresh one under the lease, the claim read back, this one
+        world.sheets.before("sheets.spreadsheets.values.batchGet", _killer(holder, 4), times=4)
 
 
 @pytest.mark.parametrize(

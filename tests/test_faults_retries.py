@@ -84,10 +84,10 @@ def test_a_write_back_failing_until_retries_give_up_is_recovered(world: World) -
 
     def fail_the_results_write(server: Any) -> None:
         seen.append(1)
-        if len(seen) == 2:  # the re-read just before the results write
+        if len(seen) == 4:  # the re-read just before the results write
             server.fail_next(BATCH_UPDATE, status=500, times=3)
 
-    world.sheets.before(BATCH_GET, fail_the_results_write, times=2)
+    world.sheets.before(BATCH_GET, fail_the_results_write, times=4)
     with pytest.raises(SheetError, match="failed 3 times .HTTP 500"):
         world.run(**FAST)
     assert len(world.invoices()) == 3

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sheetsync.billing import InvoiceState
+from sheetsync.claims import owner_note
 from sheetsync.model import Column, Status
 from sheetsync.parse import Defaults, read_table
 from sheetsync.plan import Scope, invoices_to_look_up, plan_cycle
@@ -87,17 +88,8 @@ def test_an_error_row_is_left_alone_until_set_to_draft() -> None:
 
 
 def test_another_runs_claim_is_finished_by_the_lease_holder_at_once() -> None:
-    row = [
-        "processing",
-        "a@b.co",
-        "Work",
-        Decimal(10),
-        "ss_7",
-        "",
-        "",
-        "",
-        "",
-    ]
+    note = owner_note("gone/1/aa")
+    row = ["processing", "a@b.co", "Work", Decimal(10), "ss_7", "", "", "", note]
     plan = plan_for([row])
     assert [(b.sync_id, b.recover) for b in plan.bills] == [("ss_7", True)]
     assert plan_for([row], scope=Scope(holder="me/1/aa")).idle  # without the lease: left
@@ -247,3 +239,9 @@ def test_an_open_invoice_no_row_names_is_an_orphan_of_its_spreadsheet_only() -> 
     named = open_invoice(id="in_1", spreadsheet="sheet-a")
     found = orphan_invoices(table, {i.id: i for i in (mine, others, named)}, "sheet-a")
     assert [i.id for i in found] == ["in_2"]
+
+
+def test_processing_typed_by_hand_is_never_billed() -> None:
+    plan = plan_for([["processing", "a@b.co", "Work", Decimal(10), "ss_7"]])
+    assert plan.bills == []
+    assert "never claimed" in str(plan.changes["ss_7"][Column.ERROR])
