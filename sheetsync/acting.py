@@ -61,13 +61,19 @@ class Acting:
     billed: dict[str, InvoiceState] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)
     renewed: float = field(default_factory=time.monotonic)
+    seen: dict[str, str] = field(default_factory=dict)
 
     @property
     def stamp(self) -> str:
         return synced_stamp(self.now, self.options.zone)
 
-    def act(self, plan: Plan, reread: Callable[[], Table]) -> dict[str, Changes]:
-        """Bills, payments, voids; then one write. A failure mid-way still writes what is known."""
+    def act(self, plan: Plan, planned: Table, reread: Callable[[], Table]) -> dict[str, Changes]:
+        """Bills, payments, voids; then one write. A failure mid-way still writes what is known.
+
+        `planned` is the table the plan was made from: a Status a person changed since is
+        theirs, and is not written over (the next cycle acts on it).
+        """
+        self.seen = {r.sync_id: r.status for r in planned.rows if r.sync_id}
         changes = dict(plan.changes)
         self.claims = [c for c in self.claims if c.sync_id not in changes]  # decided otherwise
         failure: BaseException | None = None
@@ -191,7 +197,9 @@ class Acting:
             if len(rows) != 1:
                 self._lost(sync_id, row_changes, rows)
                 continue
-            checked = self._checked(rows[0], sync_id, row_changes, current)
+            checked = self._checked(
+                rows[0], sync_id, self._status_kept(rows[0], row_changes), current
+            )
             cells += self._cells(current, rows[0], checked)
             self._count(sync_id, row_changes)
         for sync_id in duplicates:
@@ -199,6 +207,14 @@ class Acting:
             column = current.columns[Column.ERROR]
             cells += [CellWrite(n, column, duplicate_message(sync_id, found)) for n in found]
         self.sheet.write(cells)
+
+    def _status_kept(self, row: Row, changes: Changes) -> Changes:
+        """The changes without Status when a person typed another Status during the cycle."""
+        seen = self.seen.get(row.sync_id)
+        if seen is None or row.status == seen or Column.STATUS not in changes:
+            return changes
+        log.info("row %d: Status %r was typed meanwhile; it is kept", row.number, row.status)
+        return {c: v for c, v in changes.items() if c is not Column.STATUS}
 
     def _count(self, sync_id: str, changes: Changes) -> None:
         if sync_id in self.created:

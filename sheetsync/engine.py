@@ -93,7 +93,7 @@ def run_cycle(
         if dry_run:
             report.created, report.updated = planned_counts(plan)
         elif not plan.idle or claims:
-            changes = acting.act(plan, lambda: read(sheet, options))
+            changes = acting.act(plan, table, lambda: read(sheet, options))
     except (BillingError, SheetError, Interrupted, KeyboardInterrupt):
         if scope.lease:
             acting.give_back(lambda: read(sheet, options))
