@@ -271,7 +271,9 @@ class _Planner:
     def row(self, row: Row) -> None:
         status = row.status
         invoice = self.invoices.get(row.stripe_id)
-        if invoice is not None and invoice.sync_id != row.sync_id:
+        if invoice is not None and invoice.sync_id != row.sync_id and _misplaced_claim(row):
+            self.repair(row, invoice)
+        elif invoice is not None and invoice.sync_id != row.sync_id:
             self.note(row, foreign_message(row, invoice))
         elif row.stripe_id.startswith(LINK_PREFIX) and status != Status.DRAFT:
             self.link(row, invoice)
@@ -289,6 +291,12 @@ class _Planner:
             self.change(row, changes)
         elif _unknown(status):
             self.unknown(row, invoice)
+
+    def repair(self, row: Row, invoice: InvoiceState) -> None:
+        """A claim that landed on a billed row (rows moved under it) and was never read
+        back (its run died): the row gets its own Sync ID and Stripe's state again."""
+        changes = invoice_changes(row, invoice, self.now, self.zone)
+        self.change(row, {**changes, Column.SYNC_ID: invoice.sync_id, Column.ERROR: ""})
 
     def billed_draft(self, row: Row, invoice: InvoiceState | None) -> None:
         """A person set a billed row back to draft: an invoice keeps its amount."""
@@ -434,6 +442,12 @@ def is_claim(row: Row) -> bool:
     """Whether a `processing` row was claimed by a run (it names its run, or — written by
     an earlier version — carries its claim time), rather than typed by a person."""
     return bool(row.sync_id) and (bool(owner_of(row)) or claim_time(row) is not None)
+
+
+def _misplaced_claim(row: Row) -> bool:
+    """A claim (it names its run) on a row that already has a Stripe ID: claims are only
+    written on drafts without one, so rows moved under it."""
+    return row.status == Status.PROCESSING and bool(owner_of(row)) and bool(row.stripe_id)
 
 
 def _unknown(status: str) -> bool:
