@@ -90,7 +90,7 @@ class LeaseFile:
 
         :raises SheetError: when the lease file cannot be read or written.
         """
-        with self._guard() as mode:
+        with self.locked() as mode:
             current = self._read()
             if not current.held_by(holder) and not may_take_over(current, now):
                 return current
@@ -104,13 +104,17 @@ class LeaseFile:
 
         :raises SheetError: when the lease file cannot be read or removed.
         """
-        with self._guard():
+        with self.locked():
             if self._read().held_by(holder):
                 self.path.unlink(missing_ok=True)
 
     @contextmanager
-    def _guard(self) -> Iterator[int]:
-        """Hold the companion file's exclusive flock; yields the files' permissions."""
+    def locked(self) -> Iterator[int]:
+        """Hold the companion file's exclusive flock; yields the files' permissions.
+
+        Taken around the lease's read-decide-replace, and around every load-change-save
+        of the workbook, so that no save puts back a workbook from before another's.
+        """
         guard = self.guard
         try:
             mode = self._workbook.stat().st_mode & 0o666

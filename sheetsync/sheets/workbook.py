@@ -100,11 +100,12 @@ class LocalWorkbook:
         if not cells:
             return
         self._check_writable()
-        book = self._load(data_only=False)  # formulas elsewhere in the workbook stay formulas
-        sheet = self._sheet(book)
-        for write in cells:
-            _set(sheet.cell(row=write.row, column=write.column + 1), write.value)
-        self._save(book)
+        with LeaseFile(self._path.resolve()).locked():  # no other process saves meanwhile
+            book = self._load(data_only=False)  # formulas elsewhere stay formulas
+            sheet = self._sheet(book)
+            for write in cells:
+                _set(sheet.cell(row=write.row, column=write.column + 1), write.value)
+            self._save(book)
 
     def take_lease(self, holder: str, now: datetime, ttl: timedelta) -> Lease:
         """Take the billing lease for `holder` until `now + ttl` (see the port and
