@@ -193,7 +193,7 @@ def _plan(
     since = int((now - EVENT_WINDOW).timestamp())
     news = billing.money_back(since) if money_back_to_watch(table) else []
     plan = plan_cycle(table, invoices, now, options.zone, options.defaults, scope, news)
-    plan.orphans = orphan_invoices(table, open_now, sheet.key)
+    plan.orphans = orphan_invoices(table, open_now | billing.open_links(), sheet.key)
     paid_lately = billing.paid_invoices(int((now - ORPHAN_NEWS).timestamp()))
     plan.orphans_paid = orphan_payments(table, paid_lately, sheet.key)
     return plan

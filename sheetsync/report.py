@@ -82,7 +82,13 @@ def error_count(table: Table, plan: Plan, changes: Mapping[str, Changes]) -> int
 
 
 def orphan_note(invoice: InvoiceState, zone: tzinfo) -> str:
-    """One line on an open invoice whose row was deleted."""
+    """One line on an open invoice, or a live payment link, whose row was deleted."""
+    if invoice.id.startswith("plink_"):
+        return (
+            f"payment link {invoice.id} still takes payments but no row names it: was its "
+            f"row deleted? Add a row with Stripe ID {invoice.id}, Sync ID {invoice.sync_id} "
+            f"and Mode payment_link to follow it, or deactivate it in Stripe. {invoice.hosted_url}"
+        ).rstrip()
     amount = format_amount(
         from_minor(invoice.amount_remaining or invoice.total, invoice.currency), invoice.currency
     )
@@ -103,7 +109,8 @@ def orphan_paid_note(invoice: InvoiceState, zone: tzinfo) -> str:
     if invoice.paid_at:
         when = " on " + datetime.fromtimestamp(invoice.paid_at, zone).date().isoformat()
     return (
-        f"invoice {invoice.id} ({invoice.customer_email or 'no email'}) was paid {amount}{when} "
+        f"{'payment link' if invoice.id.startswith('plink_') else 'invoice'} {invoice.id} "
+        f"({invoice.customer_email or 'no email'}) was paid {amount}{when} "
         f"but no row names it: add a row with Stripe ID {invoice.id} and Sync ID "
         f"{invoice.sync_id} to record it in the sheet"
     )

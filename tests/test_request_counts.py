@@ -24,7 +24,8 @@ def rows(n: int) -> list[dict[str, object]]:
 def test_500_rows_cost_four_reads_and_four_writes_then_one_read_when_idle(world: World) -> None:
     """Billing: read, take the lease, read afresh, claim, read the claim back, (Stripe),
     read, write the results, give the lease back. Idle: one read. Polling: the open list,
-    100 a page, the day's invoice.paid events, and one retrieve per invoice that left it."""
+    100 a page, the live payment links, the day's payments, and one retrieve per invoice
+    that left the open list."""
     world.make_sheet(rows(N))
     report = world.run()
     assert report.created == N
@@ -40,5 +41,5 @@ def test_500_rows_cost_four_reads_and_four_writes_then_one_read_when_idle(world:
     world.stripe.reset_requests()
     world.run()
     pages = math.ceil(N / 100)
-    assert world.stripe.count() == pages + 1 + 3
+    assert world.stripe.count() == pages + 1 + 1 + 3
     assert [r["Status"] for r in world.rows()].count("paid") == 3

@@ -114,8 +114,17 @@ class Billing(Protocol):
         """
         ...
 
+    def open_links(self) -> dict[str, InvoiceState]:
+        """Every payment link sheetsync made for this spreadsheet that still takes a
+        payment, by ID, listed 100 per request (as open states: no amount).
+
+        :raises BillingError: when Stripe cannot be reached or refuses.
+        """
+        ...
+
     def paid_invoices(self, since: int) -> list[InvoiceState]:
-        """Invoices paid since `since` (Stripe's `invoice.paid` events), as they were then.
+        """Invoices paid since `since` (`invoice.paid` events) and payment links paid
+        (`checkout.session.completed`), as they were then; one events listing.
 
         :raises BillingError: when Stripe cannot be reached or refuses.
         """

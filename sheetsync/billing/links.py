@@ -76,6 +76,24 @@ class PaymentLinks:
                 found[link_id] = session_state(sessions.data[0].to_dict())
         return found
 
+    def live(self) -> dict[str, InvoiceState]:
+        """This spreadsheet's links that still take a payment (`active`), 100 per request."""
+        found: dict[str, InvoiceState] = {}
+        for link in self._s._list(self._s._client.v1.payment_links.list, {"active": True}):
+            data = link.to_dict()
+            meta = data.get("metadata") or {}
+            if meta.get("sheetsync_spreadsheet") == self._s._sheet:
+                found[data["id"]] = InvoiceState(
+                    id=data["id"],
+                    status="open",
+                    currency=str(data.get("currency") or "").upper(),
+                    total=0,
+                    hosted_url=data.get("url") or "",
+                    sync_id=meta.get("sheetsync_id", ""),
+                    spreadsheet=self._s._sheet,
+                )
+        return found
+
     def deactivate(self, link_id: str, sync_id: str) -> None:
         """Stop a link from taking payments (links cannot be deleted), if it is the row's.
 
@@ -185,6 +203,8 @@ def session_state(session: dict[str, Any]) -> InvoiceState:
         amount_paid=int(session.get("amount_total") or 0),
         paid_at=int(session["created"]),
         sync_id=(session.get("metadata") or {}).get("sheetsync_id", ""),
+        spreadsheet=(session.get("metadata") or {}).get("sheetsync_spreadsheet", ""),
+        customer_email=(session.get("customer_details") or {}).get("email") or "",
     )
 
 

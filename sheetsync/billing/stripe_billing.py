@@ -18,7 +18,7 @@ import stripe
 
 from sheetsync import money
 from sheetsync.billing import Billed, BillRequest, InvoiceState, PaymentNews
-from sheetsync.billing.links import PaymentLinks, replayed
+from sheetsync.billing.links import PaymentLinks, replayed, session_state
 from sheetsync.billing.money_back import money_back
 from sheetsync.errors import BillingError, RowError
 from sheetsync.model import Draft, Line, Mode
@@ -132,11 +132,24 @@ class StripeBilling:
         """Payment links among `link_ids` that were paid (see PaymentLinks.paid)."""
         return self._links.paid(link_ids, old, since) if link_ids else {}
 
+    def open_links(self) -> dict[str, InvoiceState]:
+        """This spreadsheet's active payment links (see PaymentLinks.live)."""
+        return self._links.live()
+
     def paid_invoices(self, since: int) -> list[InvoiceState]:
-        """Invoices paid since `since`, from `invoice.paid` events (100 per request)."""
-        params = {"type": "invoice.paid", "created": {"gte": since}}
-        events = self._list(self._client.v1.events.list, params)
-        return [state_of(e.to_dict()["data"]["object"]) for e in events]
+        """Invoices and payment links paid since `since`, from one events listing."""
+        params = {
+            "types": ["invoice.paid", "checkout.session.completed"],
+            "created": {"gte": since},
+        }
+        paid = []
+        for event in self._list(self._client.v1.events.list, params):
+            obj = event.to_dict()["data"]["object"]
+            if event.type == "invoice.paid":
+                paid.append(state_of(obj))
+            elif obj.get("payment_link"):
+                paid.append(session_state(obj))
+        return paid
 
     def money_back(self, since: int) -> list[PaymentNews]:
         """Refunds and disputes since `since` (see money_back.money_back)."""
