@@ -107,18 +107,30 @@ def _make_folder(folder: Path) -> None:
         raise LockError(_problem("cannot make the lock folder", folder, exc)) from None
 
 
-def _wait_for(descriptor: int, path: Path, timeout: float) -> None:
+def flock_within(descriptor: int, timeout: float, poll: float = 0.02) -> bool:
+    """Take an exclusive flock on `descriptor`, waiting up to `timeout` seconds for it.
+
+    Returns False when someone else kept it that long.
+    :raises OSError: when the file system cannot lock (e.g. ENOLCK on some network mounts).
+    """
     deadline = time.monotonic() + timeout
     while True:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
+            return True
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                raise Busy(_busy(descriptor, path, timeout)) from None
-            time.sleep(0.05)
-        except OSError as exc:  # e.g. ENOLCK: a network file system without locks
-            raise LockError(_problem("cannot lock", path, exc)) from None
+                return False
+            time.sleep(poll)
+
+
+def _wait_for(descriptor: int, path: Path, timeout: float) -> None:
+    try:
+        taken = flock_within(descriptor, timeout)
+    except OSError as exc:  # e.g. ENOLCK: a network file system without locks
+        raise LockError(_problem("cannot lock", path, exc)) from None
+    if not taken:
+        raise Busy(_busy(descriptor, path, timeout))
 
 
 def _busy(descriptor: int, path: Path, timeout: float) -> str:

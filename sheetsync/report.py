@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from sheetsync.billing import InvoiceState
 from sheetsync.model import HEADERS, Column, Draft, Status, Table
 from sheetsync.money import format_amount, from_minor, line_minor
 from sheetsync.plan import PREVIEW, Plan
-from sheetsync.reconcile import Changes
+from sheetsync.reconcile import Changes, local_date
 
 
 @dataclass
@@ -94,7 +94,7 @@ def orphan_note(invoice: InvoiceState, zone: tzinfo) -> str:
     )
     due = ""
     if invoice.due_date:
-        due = ", due " + datetime.fromtimestamp(invoice.due_date, zone).date().isoformat()
+        due = ", due " + local_date(invoice.due_date, zone).isoformat()
     return (
         f"open invoice {invoice.id} ({invoice.customer_email or 'no email'}, {amount}{due}) has no "
         f"row: was its row deleted? Add a row with Stripe ID {invoice.id} and Sync ID "
@@ -107,7 +107,7 @@ def orphan_paid_note(invoice: InvoiceState, zone: tzinfo) -> str:
     amount = format_amount(from_minor(invoice.amount_paid, invoice.currency), invoice.currency)
     when = ""
     if invoice.paid_at:
-        when = " on " + datetime.fromtimestamp(invoice.paid_at, zone).date().isoformat()
+        when = " on " + local_date(invoice.paid_at, zone).isoformat()
     return (
         f"{'payment link' if invoice.id.startswith('plink_') else 'invoice'} {invoice.id} "
         f"({invoice.customer_email or 'no email'}) was paid {amount}{when} "

@@ -17,12 +17,10 @@ is still the expired one; the companion lock makes read-decide-write one step.)
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -31,6 +29,7 @@ from typing import IO
 
 from sheetsync.errors import SheetError
 from sheetsync.lease import Lease, may_take_over
+from sheetsync.lock import flock_within
 
 log = logging.getLogger(__name__)
 
@@ -155,18 +154,11 @@ def _open_guard(guard: Path, mode: int) -> int:
 
 
 def _flock(descriptor: int, guard: Path) -> None:
-    deadline = time.monotonic() + LEASE_WAIT
-    while True:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise SheetError(
-                    f"another process has held {guard} for over {LEASE_WAIT:.0f}s: "
-                    "check for a hung sheetsync run on a machine that shares the folder"
-                ) from None
-            time.sleep(0.01)
+    if not flock_within(descriptor, LEASE_WAIT, poll=0.01):
+        raise SheetError(
+            f"another process has held {guard} for over {LEASE_WAIT:.0f}s: "
+            "check for a hung sheetsync run on a machine that shares the folder"
+        )
 
 
 def _problem(path: Path, exc: OSError) -> str:
