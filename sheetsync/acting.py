@@ -17,17 +17,11 @@ from sheetsync.billing import Billing, BillRequest, InvoiceState
 from sheetsync.claims import Claim, release_changes
 from sheetsync.errors import BillingError, Interrupted, RowError, SheetError
 from sheetsync.lease import LEASE_TTL
+from sheetsync.messages import duplicate_message
 from sheetsync.model import WRITABLE_COLUMNS, Column, Row, Status, Table
 from sheetsync.options import CycleOptions
 from sheetsync.parse import invoice_number
-from sheetsync.plan import (
-    LINK_PREFIX,
-    Plan,
-    PlannedBill,
-    PlannedPayment,
-    PlannedVoid,
-    duplicate_message,
-)
+from sheetsync.plan import Plan, PlannedBill, PlannedPayment, PlannedVoid
 from sheetsync.reconcile import (
     Changes,
     billed_changes,
@@ -39,6 +33,7 @@ from sheetsync.reconcile import (
 )
 from sheetsync.report import CycleReport
 from sheetsync.sheets import CellWrite, Spreadsheet
+from sheetsync.watch import LINK_PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,12 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sheetsync.model import INPUT_COLUMNS, Column, Draft, Row, Status, Table
+from sheetsync.model import INPUT_COLUMNS, Column, Draft, Row, Status, Table, unknown_status
 from sheetsync.numbering import next_numbers
 from sheetsync.parse import Defaults, invoice_number, parse_draft
 from sheetsync.reconcile import Changes
 
 OWNER_PREFIX = "Being billed by sheetsync run "
-KNOWN_STATUSES = frozenset(s.value for s in Status)
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def needs_claim(row: Row) -> bool:
     sheetsync does not know, or a Stripe ID sheetsync did not write (a copied row)."""
     if row.sync_id:
         return row.status == Status.DRAFT and not row.stripe_id
-    unknown = bool(row.status) and row.status not in KNOWN_STATUSES
+    unknown = unknown_status(row.status)
     typed = row.status in (Status.DRAFT, Status.PROCESSING)  # processing: typed by hand
     return typed or unknown or bool(row.stripe_id)
 

@@ -21,16 +21,7 @@ from sheetsync.lease import LEASE_TTL
 from sheetsync.model import HEADERS, Status, Table
 from sheetsync.options import CycleOptions
 from sheetsync.parse import read_line_items, read_table
-from sheetsync.plan import (
-    Plan,
-    Scope,
-    invoices_to_look_up,
-    links_to_watch,
-    money_back_to_watch,
-    orphan_invoices,
-    orphan_payments,
-    plan_cycle,
-)
+from sheetsync.plan import Plan, Scope, plan_cycle
 from sheetsync.reconcile import synced_stamp
 from sheetsync.report import (
     CycleReport,
@@ -41,6 +32,13 @@ from sheetsync.report import (
     planned_counts,
 )
 from sheetsync.sheets import CellWrite, Spreadsheet
+from sheetsync.watch import (
+    invoices_to_look_up,
+    links_to_watch,
+    money_back_to_watch,
+    orphan_invoices,
+    orphan_payments,
+)
 
 log = logging.getLogger(__name__)
 

@@ -35,6 +35,14 @@ OPEN_STATUSES = frozenset({Status.SENT, Status.OVERDUE, Status.FAILED})
 """Rows whose Stripe object may still change by itself, so they are polled."""
 
 
+def unknown_status(status: str) -> bool:
+    """Whether a Status cell (lower-cased) holds something that is no status: a typo."""
+    return bool(status) and status not in _STATUS_VALUES
+
+
+_STATUS_VALUES = frozenset(s.value for s in Status)
+
+
 class Mode(StrEnum):
     """How a row is billed."""
 

@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 
 from sheetsync.billing import InvoiceState, PaymentNews
 from sheetsync.claims import owner_of
+from sheetsync.messages import (
+    HAND_TYPED_PROCESSING,
+    duplicate_message,
+    foreign_message,
+    refused_message,
+    shared_stripe_id_message,
+    unknown_status_message,
+)
 from sheetsync.model import (
     OPEN_STATUSES,
     Column,
@@ -18,6 +26,7 @@ from sheetsync.model import (
     Row,
     Status,
     Table,
+    unknown_status,
 )
 from sheetsync.parse import Defaults, invoice_number, parse_date, parse_draft
 from sheetsync.reconcile import (
@@ -27,8 +36,8 @@ from sheetsync.reconcile import (
     money_back_changes,
     same_cell,
     synced_stamp,
-    synced_within,
 )
+from sheetsync.watch import LINK_PREFIX
 
 
 @dataclass(frozen=True)
@@ -82,8 +91,6 @@ class Plan:
         return not (self.bills or self.voids or self.payments or self.changes or self.duplicates)
 
 
-LINK_PREFIX = "plink_"
-LINK_EVENTS_REACH = timedelta(days=25)  # younger links' payments are in Stripe's 30-day events
 PREVIEW = "(new)"
 """The Sync ID a dry run shows for a row that would get one."""
 
@@ -100,66 +107,6 @@ class Scope:
     """Sync IDs this run claimed this cycle."""
     preview: bool = False
     """A dry run: show what a lease holder would do, drafts included."""
-
-
-def links_to_watch(table: Table, now: datetime) -> tuple[set[str], set[str]]:
-    """Open payment-link rows' IDs, and those whose link may predate the event window."""
-    rows = [
-        r for r in table.rows if r.stripe_id.startswith(LINK_PREFIX) and r.status in OPEN_STATUSES
-    ]
-    old = {r.stripe_id for r in rows if not synced_within(r, now, LINK_EVENTS_REACH)}
-    return {r.stripe_id for r in rows}, old
-
-
-def money_back_to_watch(table: Table) -> bool:
-    """Whether any row has a payment that could be refunded or disputed."""
-    return any(r.stripe_id and r.status in (Status.PAID, Status.REFUNDED) for r in table.rows)
-
-
-def invoices_to_look_up(table: Table, open_now: Mapping[str, InvoiceState]) -> set[str]:
-    """Invoice IDs whose state must be retrieved one by one: rows that may have changed
-    and are not in the open list (paid, voided, or asked to be by a person)."""
-    return {
-        row.stripe_id
-        for row in table.rows
-        if row.stripe_id.startswith("in_")
-        and row.stripe_id not in open_now
-        and (row.status in _LOOKED_UP or unconfirmed_request(row) or _unknown(row.status))
-    }
-
-
-_LOOKED_UP = OPEN_STATUSES | {Status.DRAFT, Status.PROCESSING}
-
-
-def unconfirmed_request(row: Row) -> bool:
-    """A `void` or `paid` a person typed that sheetsync has not carried out or refused yet.
-
-    sheetsync clears an invoice's Payment URL when it confirms a void and writes
-    Amount Paid when it confirms a payment, so a row without those is a request.
-    """
-    if row.status == Status.VOID:
-        return bool(row.text(Column.PAYMENT_URL))
-    return row.status == Status.PAID and not row.text(Column.AMOUNT_PAID)
-
-
-def orphan_invoices(
-    table: Table, open_now: Mapping[str, InvoiceState], spreadsheet: str
-) -> list[InvoiceState]:
-    """Open invoices this spreadsheet made that no row names any more."""
-    named = {r.stripe_id for r in table.rows}
-    return [i for i in open_now.values() if i.spreadsheet == spreadsheet and i.id not in named]
-
-
-def orphan_payments(
-    table: Table, paid: Sequence[InvoiceState], spreadsheet: str
-) -> list[InvoiceState]:
-    """Invoices this spreadsheet made that were paid while no row named them."""
-    named = {r.stripe_id for r in table.rows}
-    seen: dict[str, InvoiceState] = {}
-    for invoice in paid:
-        if invoice.spreadsheet == spreadsheet and invoice.id not in named:
-            seen.setdefault(invoice.id, invoice)
-    return list(seen.values())
 
 
 def plan_cycle(
@@ -204,52 +151,6 @@ def _group(rows: Sequence[Row], key: Callable[[Row], str]) -> dict[str, list[Row
     return groups
 
 
-def duplicate_message(sync_id: str, rows: list[int]) -> str:
-    """The Error of rows sharing one Sync ID (a copied row)."""
-    listed = ", ".join(str(r) for r in rows)
-    return (
-        f"Sync ID {sync_id} is in rows {listed} (a copied row?). Neither is billed again: "
-        "clear Sync ID, Stripe ID and the other sheetsync cells in the copy, then set it to draft."
-    )
-
-
-def shared_stripe_id_message(stripe_id: str, rows: Sequence[Row]) -> str:
-    """The Error of rows naming one Stripe object (a copied row)."""
-    listed = ", ".join(str(r.number) for r in rows)
-    return (
-        f"Stripe ID {stripe_id} is in rows {listed} (a copied row?). sheetsync does nothing "
-        "with either until one remains: in the copy, clear Stripe ID, Sync ID, Payment URL, "
-        "PDF URL and Total, then set it to draft to bill it."
-    )
-
-
-def foreign_message(row: Row, invoice: InvoiceState) -> str:
-    """The Error of a row naming a Stripe object made for another row."""
-    return (
-        f"Stripe ID {invoice.id} belongs to another row (Sync ID {invoice.sync_id}), not this "
-        "one: a copied row? sheetsync will not void, mark paid or show it here. Clear Stripe "
-        "ID, Payment URL, PDF URL and Total, then set draft to bill this row."
-    )
-
-
-def refused_message(row: Row, invoice: InvoiceState) -> str:
-    """The Error of a void or paid request Stripe cannot honour in the invoice's state."""
-    ask = f"void {invoice.id}" if row.status == Status.VOID else f"mark {invoice.id} paid"
-    fix = {
-        "paid": "to give money back, refund it in the Stripe Dashboard",
-        "void": "a void invoice stays void: add a new row to bill again",
-    }.get(invoice.status, "it can no longer change that way")
-    return f"Stripe cannot {ask}: it is {invoice.status} ({fix}). The row shows Stripe's state."
-
-
-def unknown_status_message(row: Row) -> str:
-    """The Error of a Status sheetsync does not know."""
-    return (
-        f'Status "{row.text(Column.STATUS)}" is unknown; use draft to bill the row, '
-        "paid to record a payment outside Stripe, or void to cancel its invoice"
-    )
-
-
 @dataclass
 class _Planner:
     plan: Plan
@@ -289,7 +190,7 @@ class _Planner:
             changes = invoice_changes(row, invoice, self.now, self.zone)
             changes[Column.ERROR] = edited_message(row, invoice, self.defaults, self.lines_of(row))
             self.change(row, changes)
-        elif _unknown(status):
+        elif unknown_status(status):
             self.unknown(row, invoice)
 
     def repair(self, row: Row, invoice: InvoiceState) -> None:
@@ -365,7 +266,7 @@ class _Planner:
             due = parse_date(row.cells.get(Column.DUE_DATE))
             late = due is not None and due < self.now.astimezone(self.zone).date()
             self.change(row, {Column.STATUS: (Status.OVERDUE if late else Status.SENT).value})
-        elif _unknown(status):
+        elif unknown_status(status):
             self.unknown(row, paid)
 
     def money_back(self, row: Row) -> list[PaymentNews]:
@@ -432,12 +333,6 @@ class _Planner:
         self.plan.changes[key] = {**changed, Column.LAST_SYNCED: synced_stamp(self.now, self.zone)}
 
 
-HAND_TYPED_PROCESSING = (
-    'Status "processing" is set by sheetsync while it bills a row, and this row was never '
-    "claimed: set draft to bill it"
-)
-
-
 def is_claim(row: Row) -> bool:
     """Whether a `processing` row was claimed by a run (it names its run, or — written by
     an earlier version — carries its claim time), rather than typed by a person."""
@@ -448,13 +343,6 @@ def _misplaced_claim(row: Row) -> bool:
     """A claim (it names its run) on a row that already has a Stripe ID: claims are only
     written on drafts without one, so rows moved under it."""
     return row.status == Status.PROCESSING and bool(owner_of(row)) and bool(row.stripe_id)
-
-
-def _unknown(status: str) -> bool:
-    return bool(status) and status not in _KNOWN
-
-
-_KNOWN = frozenset(s.value for s in Status)
 
 
 def claim_time(row: Row) -> datetime | None:

@@ -13,8 +13,9 @@ from sheetsync.billing import InvoiceState
 from sheetsync.claims import owner_note
 from sheetsync.model import Column, Status
 from sheetsync.parse import Defaults, read_table
-from sheetsync.plan import Scope, invoices_to_look_up, plan_cycle
+from sheetsync.plan import Scope, plan_cycle
 from sheetsync.reconcile import due_timestamp, invoice_status, local_date
+from sheetsync.watch import invoices_to_look_up
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 HEADER = [
@@ -231,7 +232,7 @@ def test_a_typo_in_status_is_flagged_and_the_row_still_follows_its_invoice() -> 
 
 
 def test_an_open_invoice_no_row_names_is_an_orphan_of_its_spreadsheet_only() -> None:
-    from sheetsync.plan import orphan_invoices
+    from sheetsync.watch import orphan_invoices
 
     table = read_table([HEADER, ["sent", "a@b.co", "W", 1, "ss_7", "in_1"]])
     mine = open_invoice(id="in_2", spreadsheet="sheet-a")

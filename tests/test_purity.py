@@ -16,6 +16,8 @@ PURE = [
     "reconcile.py",
     "numbering.py",
     "headers.py",
+    "messages.py",
+    "watch.py",
 ]
 FORBIDDEN_IMPORTS = {
     "gspread",
