@@ -383,3 +383,16 @@ def test_two_machines_taking_a_free_lease_at_once_one_wins(
         ]
         machines[winner].release_lease(winner)
         assert lease_tabs(server, sid) == []
+
+
+def test_googles_clock_is_read_from_the_date_header() -> None:
+    from email.utils import format_datetime
+
+    from sheetsync.sheets.google import clock_gap
+
+    ahead = format_datetime(datetime.now(UTC) + timedelta(minutes=3), usegmt=True)
+    assert abs(clock_gap(ahead, timedelta(0)) - timedelta(minutes=3)) < timedelta(seconds=5)
+    close = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    assert clock_gap(close, timedelta(minutes=9)) == timedelta(0)
+    assert clock_gap(None, timedelta(minutes=9)) == timedelta(minutes=9)
+    assert clock_gap("not a date", timedelta(minutes=9)) == timedelta(minutes=9)

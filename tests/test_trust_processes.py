@@ -71,3 +71,30 @@ def test_two_machines_across_midnight_with_an_edit_between_reads(
     assert_one_invoice_per_row(world, rows=4)
     amounts = sorted(i["total"] for i in world.invoices())
     assert amounts == [3000, 3000, 3000, 4550]
+
+
+def test_a_machine_whose_clock_runs_ahead_leaves_a_live_lease_alone(
+    world: World, tmp_path: Path
+) -> None:
+    """Machine B's clock is 3 minutes ahead of Google's and A's; A holds the 2-minute lease
+    and is billing. B judges the lease by Google's clock (a response's Date header), so it
+    does not take it over."""
+    world.use_real_clock()
+    world.make_sheet(drafts(2, "s", "30.00"))
+    ahead = datetime.now(UTC) + timedelta(minutes=3)
+    seen: list[tuple[str, str]] = []
+
+    def b_runs_while_a_bills(*_: Any) -> None:
+        b = spawn_at(world, ahead, tmp_path / "machine-b", "run", "--json")
+        seen.append(b.communicate(timeout=60))
+
+    world.stripe.before(r"^/v1/invoices$", b_runs_while_a_bills, times=1, method="GET")
+    a = world.spawn("run", "--json", lock_dir=tmp_path / "machine-a")
+    out_a, err_a = a.communicate(timeout=120)
+    assert a.returncode == 0, err_a
+    [(out_b, err_b)] = seen
+    report_b = json.loads(out_b)
+    assert report_b["created"] == 0, err_b
+    assert any("holds this spreadsheet's billing lease" in n for n in report_b["notes"])
+    assert json.loads(out_a)["created"] == 2
+    assert_one_invoice_per_row(world, rows=2)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,7 @@ class GoogleSheet:
         self._lines_quoted = _quote(line_items) if line_items else ""
         self._requests = 0
         self._lease_tab: tuple[str, int | None] = ("", None)
+        self._clock_gap = timedelta(0)
 
     @property
     def key(self) -> str:
@@ -179,6 +181,7 @@ class GoogleSheet:
 
         :raises SheetError: when the spreadsheet cannot be read or changed.
         """
+        now += self._clock_gap  # Google's clock, which every machine taking the lease reads
         mine = tab.new_lease(holder, now + ttl)
         for _ in range(3):  # another round only when the tab vanished between two requests
             if self._lease_batch(added := tab.add_tab(tab.new_sheet_id(), mine)):
@@ -342,6 +345,7 @@ class GoogleSheet:
             response = retrying(attempt, self._retry, "Google Sheets request")
         except GaveUp as exc:
             raise SheetError(str(exc)) from None
+        self._clock_gap = clock_gap(response.headers.get("Date"), self._clock_gap)
         parsed: dict[str, Any] = json.loads(response.text or "{}", parse_float=Decimal)
         return parsed
 
@@ -408,6 +412,29 @@ def encode_json(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ",".join(encode_json(v) for v in value) + "]"
     return json.dumps(value)
+
+
+CLOCK_TOLERANCE = timedelta(seconds=5)
+
+
+def clock_gap(date_header: str | None, previous: timedelta) -> timedelta:
+    """How far Google's clock (a response's Date header) is ahead of this machine's.
+
+    A lease's expiry is judged by whichever machine reads it, so every machine uses
+    Google's time for it: a machine whose clock is minutes off then neither takes a
+    live lease over nor lets its own run out early. Gaps within CLOCK_TOLERANCE (the
+    header's one-second steps, the request's own time) count as none.
+    """
+    if not date_header:
+        return previous
+    try:
+        google = parsedate_to_datetime(date_header)
+    except (TypeError, ValueError):
+        return previous
+    if google.tzinfo is None:
+        return previous
+    gap = google - datetime.now(UTC)
+    return gap if abs(gap) > CLOCK_TOLERANCE else timedelta(0)
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -407,6 +407,10 @@ def _handler_for(fake: FakeSheetsServer) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            """The Date header, by Google's clock (see ``clock_offset``)."""
+            return super().date_time_string(fake.clock() if timestamp is None else timestamp)
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             """Stay quiet; the fake records requests itself."""
 
