@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from sheetsync.billing import Billing, BillRequest, InvoiceState
 from sheetsync.claims import Claim, release_changes
 from sheetsync.errors import BillingError, Interrupted, RowError, SheetError
-from sheetsync.lease import LEASE_TTL
 from sheetsync.messages import duplicate_message
 from sheetsync.model import WRITABLE_COLUMNS, Column, Row, Status, Table
 from sheetsync.options import CycleOptions
@@ -161,10 +160,11 @@ class Acting:
     def _keep_lease(self) -> None:
         """Renew the billing lease once half its time has gone by (a long cycle)."""
         elapsed = time.monotonic() - self.renewed
-        if elapsed < LEASE_TTL.total_seconds() / 2:
+        ttl = self.options.lease_ttl
+        if elapsed < ttl.total_seconds() / 2:
             return
         now = self.now + timedelta(seconds=time.monotonic() - self.started)
-        if not self.sheet.take_lease(self.holder, now, LEASE_TTL).held_by(self.holder):
+        if not self.sheet.take_lease(self.holder, now, ttl).held_by(self.holder):
             log.warning("the billing lease was taken over; the rows claimed are finished anyway")
         self.renewed = time.monotonic()
 

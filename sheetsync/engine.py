@@ -17,7 +17,6 @@ from sheetsync.acting import Acting
 from sheetsync.billing import Billing, InvoiceState
 from sheetsync.claims import Claim, check_claims, needs_claim, plan_claims, restored
 from sheetsync.errors import BillingError, Interrupted, SheetError
-from sheetsync.lease import LEASE_TTL
 from sheetsync.model import HEADERS, Status, Table
 from sheetsync.options import CycleOptions
 from sheetsync.parse import read_line_items, read_table
@@ -126,7 +125,7 @@ def _take_lease_and_claim(
     holder: str,
     report: CycleReport,
 ) -> tuple[Scope, Table, list[Claim]]:
-    lease = sheet.take_lease(holder, now, LEASE_TTL)
+    lease = sheet.take_lease(holder, now, options.lease_ttl)
     if not lease.held_by(holder):
         until = lease.expires.isoformat(timespec="seconds") if lease.expires else "?"
         note = (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 
+from sheetsync.lease import LEASE_TTL
 from sheetsync.parse import Defaults
 
 
@@ -17,3 +18,5 @@ class CycleOptions:
     defaults: Defaults = Defaults()
     renames: Mapping[str, str] = field(default_factory=dict)
     number_pattern: str = ""
+    lease_ttl: timedelta = LEASE_TTL
+    """How long the billing lease lasts unless renewed (a long cycle renews it at half)."""

@@ -131,3 +131,35 @@ def test_two_ctrl_c_give_back_the_claims_with_no_traceback(world: World, when: s
         assert rows[0]["Status"] == "processing"
     world.run()
     assert_one_invoice_per_row(world, rows=2)
+
+
+def test_a_long_cycle_renews_its_lease(world: World) -> None:
+    """The lease lasts 1 s here and each invoice takes 0.6 s: by the third row the lease
+    the cycle took would have run out, so the cycle has renewed it by then."""
+    from dataclasses import replace
+    from datetime import datetime, timedelta
+
+    from sheetsync.app import cycle_options, open_billing, open_sheet
+    from sheetsync.engine import run_cycle
+    from sheetsync.lease import new_holder
+    from sheetsync.sheets.google_lease import LEASE_TAB
+
+    emails = ["a@example.com", "b@example.com", "c@example.com"]
+    world.make_sheet([{**DRAFT, "Customer Email": e} for e in emails])
+    settings = world.settings()
+    sheet = open_sheet(settings)
+    options = replace(cycle_options(settings), lease_ttl=timedelta(seconds=1))
+    expiries: list[datetime] = []
+
+    def slow_invoice(*_: Any) -> None:
+        time.sleep(0.6)
+        [[_, expires, *_]] = world.sheets.values(world.spreadsheet_id, LEASE_TAB)
+        expiries.append(datetime.fromisoformat(str(expires).replace("Z", "+00:00")))
+
+    world.stripe.before(r"^/v1/invoices$", slow_invoice, times=3)
+    billing = open_billing(settings, sheet.key)
+    report = run_cycle(sheet, billing, options, world.now, holder=new_holder())
+    assert report.created == 3
+    assert expiries[0] == world.now + timedelta(seconds=1)  # as taken
+    assert expiries[-1] > world.now + timedelta(seconds=1)  # renewed since
+    assert_one_invoice_per_row(world, rows=3)
