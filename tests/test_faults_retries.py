@@ -97,3 +97,27 @@ def test_a_write_back_failing_until_retries_give_up_is_recovered(world: World) -
     world.run(**FAST)
     assert_one_invoice_per_row(world, rows=3)
     assert person_cells(world) == typed
+
+
+@pytest.mark.parametrize(
+    ("path", "method_note"),
+    [(r"^/v1/customers$", "customer create"), (r"/finalize$", "finalize")],
+)
+def test_a_saved_500_on_any_step_is_got_past_in_the_same_run(
+    world: World, path: str, method_note: str
+) -> None:
+    world.make_sheet(DRAFTS[:1])
+    world.stripe.fail_next(path, status=500, times=1)  # saved and replayed for 24 hours
+    world.run(**FAST)
+    assert_one_invoice_per_row(world, rows=1)
+    assert len(world.stripe.objects("customer")) == 1, method_note
+
+
+def test_a_saved_500_on_a_void_is_got_past_in_the_same_run(world: World) -> None:
+    world.make_sheet(DRAFTS[:1])
+    world.run(**FAST)
+    world.type_into(0, Status="void")
+    world.stripe.fail_next(r"/void$", status=500, times=1)
+    world.run(**FAST)
+    assert world.invoices()[0]["status"] == "void"
+    assert world.rows()[0]["Status"] == "void"

@@ -108,17 +108,14 @@ class StripeBilling:
 
     def _send_invoice(self, invoice: stripe.Invoice, request: BillRequest) -> stripe.Invoice:
         send = self._client.v1.invoices.send_invoice
-        return self._call(send, invoice.id, options=self._key(request.sync_id, "send"))
+        return self._step(send, invoice.id, key=self._key(request.sync_id, "send"))
 
     def _finalize(self, invoice: stripe.Invoice, request: BillRequest) -> stripe.Invoice:
         params = {"auto_advance": False}
         try:
-            return self._call(
-                self._client.v1.invoices.finalize_invoice,
-                invoice.id,
-                params,
-                options=self._key(request.sync_id, "finalize"),
-            )
+            finalize = self._client.v1.invoices.finalize_invoice
+            key = self._key(request.sync_id, "finalize")
+            return self._step(finalize, invoice.id, params, key=key)
         except RowError:
             # Another run may have finalized it a moment ago: that is the same outcome.
             current = self._call(self._client.v1.invoices.retrieve, invoice.id)
@@ -163,23 +160,22 @@ class StripeBilling:
         """Record a payment received outside Stripe (idempotent per invoice)."""
         options = {"idempotency_key": f"sheetsync:{invoice_id}:paid-outside"}
         pay = self._client.v1.invoices.pay
-        return state(self._call(pay, invoice_id, {"paid_out_of_band": True}, options=options))
+        return state(self._step(pay, invoice_id, {"paid_out_of_band": True}, key=options))
 
     def void(self, invoice_id: str) -> InvoiceState:
         """Void an open invoice (idempotent per invoice)."""
         options = {"idempotency_key": f"sheetsync:{invoice_id}:void"}
-        return state(self._call(self._client.v1.invoices.void_invoice, invoice_id, options=options))
+        return state(self._step(self._client.v1.invoices.void_invoice, invoice_id, key=options))
 
     def _customer(self, email: str, name: str) -> str:
         """The Stripe customer of an email, whatever its case; created (lower case) when none."""
         folded = email.casefold()
         if folded in self._customers:
             return self._customers[folded]
-        for candidate in dict.fromkeys((email, folded, email.lower())):
-            page = self._call(self._client.v1.customers.list, {"email": candidate, "limit": 1})
-            if page.data:
-                self._customers[folded] = page.data[0].id
-                return str(page.data[0].id)
+        found = self._find_customer(email)
+        if found is not None:
+            self._customers[folded] = found.id
+            return str(found.id)
         params: dict[str, Any] = {
             "email": folded,
             "metadata": {"sheetsync_spreadsheet": self._sheet},
@@ -188,9 +184,18 @@ class StripeBilling:
             params["name"] = name
         digest = hashlib.sha256(f"{self._sheet}\n{folded}\n{name}".encode()).hexdigest()[:24]
         options = {"idempotency_key": f"sheetsync:customer:{digest}"}
-        customer = self._call(self._client.v1.customers.create, params, options=options)
+        create = self._client.v1.customers.create
+        customer = self._create(create, params, options, partial(self._find_customer, email))
         self._customers[folded] = customer.id
         return str(customer.id)
+
+    def _find_customer(self, email: str) -> Any:
+        """A customer with this email as typed or lower-cased (Stripe matches exactly)."""
+        for candidate in dict.fromkeys((email, email.casefold(), email.lower())):
+            page = self._call(self._client.v1.customers.list, {"email": candidate, "limit": 1})
+            if page.data:
+                return page.data[0]
+        return None
 
     def _existing(self, request: BillRequest) -> stripe.Invoice | None:
         """The row's invoice, found by its Sync ID among invoices made since the claim
@@ -300,6 +305,16 @@ class StripeBilling:
         """The idempotency key of one step: `owner` is a Sync ID (or, for an invoice's
         lines, the invoice's ID), so whoever takes the step sends the same key."""
         return {"idempotency_key": f"sheetsync:{owner}:{step}"}
+
+    def _step(self, method: Callable[..., T], *args: Any, key: dict[str, str]) -> T:
+        """A state change (finalize, send, void, pay) under `key`; a failure Stripe replays
+        from its idempotency store is tried once more under a key of its own (the change is
+        one Stripe makes once: a repeat is refused, never doubled)."""
+        try:
+            return self._attempts(method, *args, options=key)
+        except ReplayedFailure:
+            retry_key = {"idempotency_key": key["idempotency_key"] + ":after-failure"}
+            return self._call(method, *args, options=retry_key)
 
     def _create(
         self,
