@@ -83,14 +83,16 @@ def plan_claims(
     """The claims a lease holder writes after reading `table`.
 
     A valid draft is claimed to bill, under a new Sync ID even when it had one (a
-    new draft is a new bill); other rows that need an ID get only the ID.
+    new draft is a new bill) — unless it is an interrupted claim a person set back to
+    draft (it still names its run): what that claim made may exist, so it keeps its ID
+    and is resumed. Other rows that need an ID get only the ID.
     """
     numbers = _numbers(table, number_pattern, today.year)
     claims = []
     for row in table.rows:
         if not needs_claim(row):
             continue
-        sync_id = new_id()
+        sync_id = row.sync_id if resumed(row) else new_id()
         cells: Changes = {Column.SYNC_ID: sync_id}
         if (
             row.status == Status.DRAFT
@@ -106,6 +108,11 @@ def plan_claims(
                 cells[Column.INVOICE_NUMBER] = next(numbers)
         claims.append(Claim(row.number, sync_id, cells, row))
     return claims
+
+
+def resumed(row: Row) -> bool:
+    """A draft that was claimed by a run that never finished (it still names the run)."""
+    return row.status == Status.DRAFT and bool(row.sync_id) and bool(owner_of(row))
 
 
 def check_claims(claims: Sequence[Claim], before: Table, after: Table) -> ClaimCheck:

@@ -147,7 +147,8 @@ def _take_lease_and_claim(
     if claims:
         table, held = _claim(sheet, options, table, claims)
     mine = [c for c in claims if c.sync_id in held and c.billing]
-    return Scope(holder=holder, lease=True, held=held), table, mine
+    resumed = frozenset(c.sync_id for c in mine if c.sync_id == c.before.sync_id)
+    return Scope(holder=holder, lease=True, held=held, resumed=resumed), table, mine
 
 
 def _claim(

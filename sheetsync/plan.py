@@ -105,6 +105,8 @@ class Scope:
     """Whether the run holds the billing lease (it finishes other runs' claims)."""
     held: frozenset[str] = frozenset()
     """Sync IDs this run claimed this cycle."""
+    resumed: frozenset[str] = frozenset()
+    """Those of them that an earlier, unfinished claim had: look before making anything."""
     preview: bool = False
     """A dry run: show what a lease holder would do, drafts included."""
 
@@ -296,7 +298,9 @@ class _Planner:
             if not row.sync_id and not self.scope.preview:
                 return  # only a claim gives a row the Sync ID its Stripe calls carry
             sync_id = row.sync_id or f"{PREVIEW} row {row.number}"
-            recover = row.status == Status.PROCESSING and not mine
+            recover = (row.status == Status.PROCESSING and not mine) or (
+                row.sync_id in self.scope.resumed
+            )
             self.plan.bills.append(
                 PlannedBill(row.number, sync_id, draft, recover, claim_time(row))
             )

@@ -62,12 +62,18 @@ def orphan_payments(
     table: Table, paid: Sequence[InvoiceState], spreadsheet: str
 ) -> list[InvoiceState]:
     """Invoices this spreadsheet made that were paid while no row named them."""
-    named = {r.stripe_id for r in table.rows}
+    named = _named(table)
     seen: dict[str, InvoiceState] = {}
     for invoice in paid:
-        if invoice.spreadsheet == spreadsheet and invoice.id not in named:
+        if invoice.spreadsheet == spreadsheet and (invoice.id, invoice.sync_id) not in named:
             seen.setdefault(invoice.id, invoice)
     return list(seen.values())
 
 
 _LOOKED_UP = OPEN_STATUSES | {Status.DRAFT, Status.PROCESSING}
+
+
+def _named(table: Table) -> set[tuple[str, str]]:
+    """(Stripe ID, Sync ID) of every row: an object is in its row only when both match (a
+    copy that names it under another Sync ID is not its row)."""
+    return {(r.stripe_id, r.sync_id) for r in table.rows if r.stripe_id}

@@ -106,3 +106,16 @@ def test_a_line_added_twice_is_removed_before_finalizing(world: World) -> None:
     assert report.created == 0 and report.updated == 1
     assert_one_invoice_per_row(world, rows=1)
     assert world.invoices()[0]["total"] == 8000
+
+
+def test_a_stuck_claim_set_back_to_draft_is_finished_not_billed_again(world: World) -> None:
+    """A run died after making the invoice; a person, seeing `processing` stay, sets the
+    row to draft. It keeps its Sync ID, and the next run finds the invoice it made."""
+    world.use_real_clock()
+    world.make_sheet([ROW])
+    kill_at(world, r"^/v1/invoices$")
+    assert world.rows()[0]["Status"] == "processing"
+    world.type_into(0, Status="draft")
+    report = world.run()
+    assert report.created == 0
+    assert_one_invoice_per_row(world, rows=1)
