@@ -147,15 +147,34 @@ def release_changes(claim: Claim) -> Changes:
 
 def _previous(row: Row, claim: Claim, before: Table) -> Changes:
     """What the claimed cells of `row` held before the claim: taken from the first read's
-    row that matches it in every other cell (the row may have moved); a row empty but for
-    the claim was inserted blank; otherwise it is the row meant, edited meanwhile."""
+    row that matches it in every other cell (the row moved); for a row empty but for the
+    claim (inserted blank), nothing; for the row meant, edited meanwhile, what it held.
+    Otherwise the row is one nobody read (typed or pasted in between): its Status, which
+    the claim wrote over, is unknown, so it is emptied and the Error says so."""
     kept = [c for c in before.columns if c not in claim.cells]
     if not any(row.text(c) for c in kept):
         return {c: "" for c in claim.cells}
     matches = [b for b in before.rows if all(b.text(c) == row.text(c) for c in kept)]
     source = next((m for m in matches if m.number == row.number), None)
-    source = source or (matches[0] if matches else claim.before)
-    return {c: source.cells.get(c) or "" for c in claim.cells}
+    source = source or (matches[0] if matches else None)
+    if source is None and _same_invoice(row, claim.before):
+        source = claim.before
+    if source is not None:
+        return {c: source.cells.get(c) or "" for c in claim.cells}
+    unknown: Changes = {c: "" for c in claim.cells}
+    unknown[Column.ERROR] = CLAIM_LANDED_HERE
+    return unknown
+
+
+CLAIM_LANDED_HERE = (
+    "sheetsync wrote into this row by mistake while rows were being inserted or moved, and "
+    "took it back; its Status may have been lost: set it again"
+)
+
+
+def _same_invoice(row: Row, meant: Row) -> bool:
+    """Whether a row is the one a claim meant, with some figure edited since."""
+    return all(row.text(c) == meant.text(c) for c in (Column.CUSTOMER_EMAIL, Column.DESCRIPTION))
 
 
 def _billable(row: Row, table: Table, defaults: Defaults, today: date) -> bool:

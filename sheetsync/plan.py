@@ -199,7 +199,10 @@ class _Planner:
         """A claim that landed on a billed row (rows moved under it) and was never read
         back (its run died): the row gets its own Sync ID and Stripe's state again."""
         changes = invoice_changes(row, invoice, self.now, self.zone)
-        self.change(row, {**changes, Column.SYNC_ID: invoice.sync_id, Column.ERROR: ""})
+        changes |= {Column.SYNC_ID: invoice.sync_id, Column.ERROR: ""}
+        if invoice.number:  # the claim may have written a new number over the invoice's
+            changes[Column.INVOICE_NUMBER] = invoice.number
+        self.change(row, changes)
 
     def billed_draft(self, row: Row, invoice: InvoiceState | None) -> None:
         """A person set a billed row back to draft: an invoice keeps its amount."""

@@ -113,3 +113,14 @@ def test_giving_a_claim_back_restores_every_cell_it_wrote() -> None:
 def test_the_owner_of_a_claim_is_read_back_from_its_note() -> None:
     row = table(["processing", "", "", "", "ss_1", "", "", "", owner_note("h/2/bb")]).rows[0]
     assert owner_of(row) == "h/2/bb"
+
+
+def test_a_row_typed_in_between_that_took_a_claim_is_emptied_and_told() -> None:
+    """Nobody read this row before the claim landed on it: the Status it had is unknown,
+    so it is left empty (never billed) and its Error asks the person to set it again."""
+    before = table(DRAFT)
+    [claim] = claims_for(before)
+    typed = ["processing", "x@b.co", "Pasted row", Decimal(3), "ss_new1", None, None, "t", "n"]
+    [(_, cells)] = check_claims([claim], before, table(typed)).restores
+    assert cells[Column.STATUS] == "" and cells[Column.SYNC_ID] == ""
+    assert "set it again" in str(cells[Column.ERROR])
