@@ -77,11 +77,13 @@ def run_cycle(
     table = read(sheet, options)
     report = CycleReport(rows=len(table.rows), notes=list(table.notes))
     scope = Scope(holder=holder, preview=dry_run)
-    claims: list[Claim] = []
-    if not dry_run and _wants_lease(table):
-        scope, table, claims = _take_lease_and_claim(sheet, options, table, now, holder, report)
-    acting = Acting(sheet, billing, options, now, report, stop, holder, claims, started)
+    leased = (
+        not dry_run and _wants_lease(table) and _take_lease(sheet, options, now, holder, report)
+    )
+    acting = Acting(sheet, billing, options, now, report, stop, holder, [], started)
     try:
+        if leased:
+            scope, table, acting.claims = _claim(sheet, options, now, holder)
         plan = _plan(sheet, billing, options, table, now, scope)
         report.actions = describe(plan, table)
         report.orphans += [orphan_note(i, options.zone) for i in plan.orphans]
@@ -89,14 +91,13 @@ def run_cycle(
         changes = plan.changes
         if dry_run:
             report.created, report.updated = planned_counts(plan)
-        elif not plan.idle or claims:
+        elif not plan.idle or acting.claims:
             changes = acting.act(plan, table, lambda: read(sheet, options))
     except (BillingError, SheetError, Interrupted, KeyboardInterrupt):
-        if scope.lease:
-            acting.give_back(lambda: read(sheet, options))
+        acting.give_back(lambda: read(sheet, options))
         raise
     finally:
-        if scope.lease:
+        if leased:
             _release(sheet, holder)
     report.unchanged = report.rows - report.created - report.updated
     report.errors = error_count(table, plan, changes)
@@ -117,26 +118,27 @@ def _wants_lease(table: Table) -> bool:
     return any(needs_claim(r) or r.status == Status.PROCESSING for r in table.rows)
 
 
-def _take_lease_and_claim(
-    sheet: Spreadsheet,
-    options: CycleOptions,
-    table: Table,
-    now: datetime,
-    holder: str,
-    report: CycleReport,
-) -> tuple[Scope, Table, list[Claim]]:
+def _take_lease(
+    sheet: Spreadsheet, options: CycleOptions, now: datetime, holder: str, report: CycleReport
+) -> bool:
+    """Take the billing lease; without it, say who has it (drafts are left to them)."""
     lease = sheet.take_lease(holder, now, options.lease_ttl)
-    if not lease.held_by(holder):
-        until = lease.expires.isoformat(timespec="seconds") if lease.expires else "?"
-        note = (
-            f"another sheetsync run ({lease.holder}) holds this spreadsheet's billing lease "
-            f"until {until}: drafts are left for it, statuses are brought up to date"
-        )
-        log.info("%s", note)
-        report.notes.append(note)
-        return Scope(holder=holder), table, []
-    # What was read before the lease may be stale (another run billed or gave rows back
-    # meanwhile): claims are planned from a read taken now, with no Stripe call between.
+    if lease.held_by(holder):
+        return True
+    until = lease.expires.isoformat(timespec="seconds") if lease.expires else "?"
+    note = (
+        f"another sheetsync run ({lease.holder}) holds this spreadsheet's billing lease "
+        f"until {until}: drafts are left for it, statuses are brought up to date"
+    )
+    log.info("%s", note)
+    report.notes.append(note)
+    return False
+
+
+def _claim(
+    sheet: Spreadsheet, options: CycleOptions, now: datetime, holder: str
+) -> tuple[Scope, Table, list[Claim]]:
+    """Under the lease: read afresh (the first read may be stale by now), claim, check."""
     table = read(sheet, options)
     today = now.astimezone(options.zone).date()
     stamp = synced_stamp(now, options.zone)
@@ -145,13 +147,13 @@ def _take_lease_and_claim(
     )
     held: frozenset[str] = frozenset()
     if claims:
-        table, held = _claim(sheet, options, table, claims)
+        table, held = _write_claims(sheet, options, table, claims)
     mine = [c for c in claims if c.sync_id in held and c.billing]
     resumed = frozenset(c.sync_id for c in mine if c.sync_id == c.before.sync_id)
     return Scope(holder=holder, lease=True, held=held, resumed=resumed), table, mine
 
 
-def _claim(
+def _write_claims(
     sheet: Spreadsheet, options: CycleOptions, table: Table, claims: list[Claim]
 ) -> tuple[Table, frozenset[str]]:
     """Write the claims right after the read, read them back, and put back any row a
