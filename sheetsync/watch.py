@@ -54,8 +54,12 @@ def orphan_invoices(
     table: Table, open_now: Mapping[str, InvoiceState], spreadsheet: str
 ) -> list[InvoiceState]:
     """Open invoices this spreadsheet made that no row names any more."""
-    named = {r.stripe_id for r in table.rows}
-    return [i for i in open_now.values() if i.spreadsheet == spreadsheet and i.id not in named]
+    named = _named(table)
+    return [
+        i
+        for i in open_now.values()
+        if i.spreadsheet == spreadsheet and (i.id, i.sync_id) not in named
+    ]
 
 
 def orphan_payments(
