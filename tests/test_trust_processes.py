@@ -64,7 +64,10 @@ def test_two_machines_across_midnight_with_an_edit_between_reads(
     results = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], results
     created = [json.loads(out)["created"] for out, _ in results]
-    assert sorted(created) == [0, 3]  # one biller; the edited row is left for the next cycle
+    # One biller at a time: the first bills 3 and leaves the edited row for a next cycle, which
+    # is either the other machine's (it got the lease once the first gave it back) or ours.
+    assert 0 in created or sorted(created) == [1, 3], created
+    assert sum(created) in (3, 4), created
 
     world.sheets.clock_offset = 0
     world.run()
